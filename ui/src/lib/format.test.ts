@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import { backendDetail, backendLabel, countFiles, folderName, selfTestSummary, totalFiles } from "./format";
+import type { BackendSummary } from "./types";
+
+const gpu: BackendSummary = {
+  kind: "wgpu",
+  label: "gpu (wgpu)",
+  preference: "auto",
+  adapter: { name: "NVIDIA H100", api: "Vulkan", device_type: "DiscreteGpu", driver: "", software: false },
+  reason: "hardware GPU found: NVIDIA H100 via Vulkan (DiscreteGpu)",
+};
+
+const cpu: BackendSummary = {
+  kind: "cpu",
+  label: "cpu (flex)",
+  preference: "auto",
+  adapter: null,
+  reason: "no usable wgpu adapter (none found); using the CPU backend",
+};
+
+describe("backend labels", () => {
+  it("names the adapter on the GPU", () => {
+    expect(backendLabel(gpu)).toBe("GPU · NVIDIA H100");
+  });
+  it("says CPU on the fallback", () => {
+    expect(backendLabel(cpu)).toBe("CPU · Burn Flex");
+  });
+  it("says it is still detecting before the probe ends", () => {
+    expect(backendLabel(null)).toMatch(/Detecting/);
+  });
+  it("turns the reason into a sentence", () => {
+    expect(backendDetail(cpu)).toBe("No usable wgpu adapter (none found); using the CPU backend.");
+  });
+});
+
+describe("library figures", () => {
+  it("pluralises and groups digits", () => {
+    expect(countFiles(1)).toBe("1 music file");
+    expect(countFiles(1234)).toBe("1,234 music files");
+  });
+  it("shows the last folder name", () => {
+    expect(folderName({ path: "/home/a/Music/", exists: true, audio_files: 3 })).toBe("Music");
+  });
+  it("adds up files over folders", () => {
+    expect(
+      totalFiles([
+        { path: "/a", exists: true, audio_files: 3 },
+        { path: "/b", exists: false, audio_files: 4 },
+      ]),
+    ).toBe(7);
+  });
+});
+
+describe("self-test summary", () => {
+  it("reports the verdict and numbers", () => {
+    const text = selfTestSummary({ loss: 0.5, loss_after_step: 0.4, max_abs_diff_vs_cpu: 2e-7, millis: 12.4, passed: true });
+    expect(text).toBe("Passed: loss 0.5000 → 0.4000 after one Adam step; max difference from the CPU 2.0e-7; 12 ms");
+  });
+});
