@@ -8,8 +8,8 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, writeFileSync, existsSync, readdirSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, existsSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
 import { createConnection } from "node:net";
@@ -76,6 +76,17 @@ after(async () => {
   if (driverProcess) driverProcess.kill();
 });
 
+// Grabs the X display as a person sees it (ImageMagick's import). WebKitWebDriver's
+// own takeScreenshot under Xvfb returns the first painted frame, not the
+// current one, so it would show a stale page.
+function screenshot(name) {
+  mkdirSync(artifacts, { recursive: true });
+  const file = join(artifacts, name);
+  const grab = spawnSync("import", ["-window", "root", file], { encoding: "utf8" });
+  assert.equal(grab.status, 0, `screenshot failed: ${grab.stderr}`);
+  console.log(`screenshot: ${file}`);
+}
+
 async function textOf(testId, timeoutMs = 30_000) {
   const element = await driver.wait(until.elementLocated(By.css(`[data-testid="${testId}"]`)), timeoutMs);
   return element.getText();
@@ -96,6 +107,7 @@ test("the window shows the shell, the demo library and the backend in use", asyn
   const badge = await driver.findElement(By.css('[data-testid="backend-label"]'));
   await driver.wait(async () => !/Detecting/.test(await badge.getText()), 60_000, "backend never reported");
   assert.match(await badge.getText(), /^(CPU · Burn Flex|GPU · .+)$/);
+  screenshot("e2e-library.png");
 });
 
 test("the engine view runs the backend self-test through the core", async () => {
@@ -108,9 +120,5 @@ test("the engine view runs the backend self-test through the core", async () => 
   const result = await textOf("self-test-result", 120_000);
   assert.match(result, /^Passed: loss \d+\.\d{4} → \d+\.\d{4} after one Adam step/);
 
-  mkdirSync(artifacts, { recursive: true });
-  const png = await driver.takeScreenshot();
-  const file = join(artifacts, "e2e-window.png");
-  writeFileSync(file, Buffer.from(png, "base64"));
-  console.log(`screenshot: ${file}`);
+  screenshot("e2e-engine.png");
 });

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Runs every PlayGenie check, in the order a failure is cheapest to find:
+# formatting, UI typecheck and unit tests, clippy, the Rust tests (core, CLI,
+# models incl. wgpu-vs-CPU on lavapipe, app), then the real window under
+# Xvfb driven through WebDriver.
+#
+# Installs what it needs first (scripts/setup.sh --test).
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$PLAYGENIE_ROOT"
+started=$(date +%s)
+step() { say "$* ($(( $(date +%s) - started ))s)"; }
+
+bash scripts/setup.sh --test
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "UI: build, typecheck, unit tests"
+(cd ui && npm run --silent build -- --logLevel warn && npm run --silent check && npm test --silent)
+
+step "cargo clippy (warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+# One build of the whole workspace, all targets: the same feature set as
+# `cargo test --workspace`, so the app binary and the tests share every
+# compiled dependency (building `-p playgenie-app` alone resolves features
+# differently and recompiles Burn).
+step "cargo build (workspace, all targets)"
+cargo build --workspace --all-targets --locked
+
+step "cargo test"
+cargo test --workspace --locked
+
+step "WebDriver: the real window under Xvfb"
+export PLAYGENIE_APP_BINARY=$CARGO_TARGET_DIR/debug/playgenie-app
+mkdir -p "$PLAYGENIE_ARTIFACTS"
+(cd ui && xvfb-run -a -s "-screen 0 1280x800x24" node --test e2e/)
+
+step "all checks passed; window screenshot in $PLAYGENIE_ARTIFACTS"

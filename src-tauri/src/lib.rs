@@ -1,0 +1,186 @@
+//! The PlayGenie desktop app: a thin Tauri v2 shell over the core.
+//!
+//! Each command validates its input, calls the core and maps errors to a
+//! message a person can act on. No business logic and no SQL live here.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use playgenie::doctor::{self, DoctorReport, SelfTestReport};
+use playgenie::{logging, ComputeBackend, Core, CoreEvent};
+use serde::Serialize;
+use tauri::{Emitter, Manager, State};
+
+/// Name of the one event channel from the core to the UI.
+pub const CORE_EVENT: &str = "core-event";
+
+/// What the app holds while it runs.
+struct AppState {
+    core: Mutex<Core>,
+    /// Chosen once, on a background thread at start-up, so the window opens
+    /// at once even when a GPU driver takes seconds to come up.
+    backend: Arc<OnceLock<ComputeBackend>>,
+}
+
+impl AppState {
+    /// The backend, waiting (off the async workers) for the start-up probe
+    /// if it is still running.
+    async fn backend(&self) -> Result<ComputeBackend, CommandError> {
+        let cell = Arc::clone(&self.backend);
+        tauri::async_runtime::spawn_blocking(move || {
+            cell.get_or_init(ComputeBackend::from_env).clone()
+        })
+        .await
+        .map_err(|err| CommandError(format!("the backend probe stopped: {err}")))
+    }
+}
+
+/// An error as the UI shows it: one sentence.
+#[derive(Debug, Serialize)]
+struct CommandError(String);
+
+impl From<playgenie::Error> for CommandError {
+    fn from(err: playgenie::Error) -> Self {
+        tracing::warn!(%err, "command failed");
+        Self(err.to_string())
+    }
+}
+
+fn lock_error() -> CommandError {
+    CommandError("PlayGenie's database is in use by a task that failed; restart the app".into())
+}
+
+/// Versions, paths, backend and library folders, for the shell and the
+/// status bar.
+#[tauri::command]
+async fn app_status(state: State<'_, AppState>) -> Result<DoctorReport, CommandError> {
+    let backend = state.backend().await?;
+    let core = state.core.lock().map_err(|_| lock_error())?;
+    Ok(doctor::report(&core, &backend, false)?)
+}
+
+/// Runs the backend self-test (forward pass + Adam step vs the CPU).
+#[tauri::command]
+async fn run_self_test(state: State<'_, AppState>) -> Result<SelfTestReport, CommandError> {
+    let backend = state.backend().await?;
+    tauri::async_runtime::spawn_blocking(move || doctor::self_test(&backend))
+        .await
+        .map_err(|err| CommandError(format!("the self-test task stopped: {err}")))?
+        .map_err(CommandError::from)
+}
+
+/// Command-line options of the app binary.
+#[derive(Debug, Default)]
+struct AppArgs {
+    /// Folders to add to the library at start-up (`--library DIR`).
+    library: Vec<PathBuf>,
+}
+
+impl AppArgs {
+    fn parse(args: impl Iterator<Item = String>) -> Result<Self, String> {
+        let mut parsed = Self::default();
+        let mut args = args.skip(1);
+        while let Some(arg) = args.next() {
+            match arg.as_str() {
+                "--library" => match args.next() {
+                    Some(dir) => parsed.library.push(PathBuf::from(dir)),
+                    None => return Err("--library needs a folder".into()),
+                },
+                other => {
+                    if let Some(dir) = other.strip_prefix("--library=") {
+                        parsed.library.push(PathBuf::from(dir));
+                    }
+                    // Anything else belongs to the webview or WebDriver.
+                }
+            }
+        }
+        Ok(parsed)
+    }
+}
+
+/// Starts the app; returns when the window closes.
+pub fn run() -> ExitCode {
+    logging::init(false);
+    let args = match AppArgs::parse(std::env::args()) {
+        Ok(args) => args,
+        Err(err) => {
+            eprintln!("playgenie-app: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let core = match Core::open_default() {
+        Ok(core) => core,
+        Err(err) => {
+            eprintln!("playgenie-app: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for dir in &args.library {
+        if let Err(err) = core.add_library_folder(dir) {
+            eprintln!("playgenie-app: {err}");
+        }
+    }
+    let backend = Arc::new(OnceLock::new());
+    let state = AppState {
+        core: Mutex::new(core),
+        backend: Arc::clone(&backend),
+    };
+
+    let result = tauri::Builder::default()
+        .manage(state)
+        .invoke_handler(tauri::generate_handler![app_status, run_self_test])
+        .setup(move |app| {
+            let handle = app.handle().clone();
+            std::thread::Builder::new()
+                .name("backend-probe".into())
+                .spawn(move || {
+                    let chosen = backend.get_or_init(ComputeBackend::from_env);
+                    let event = CoreEvent::BackendReady {
+                        backend: chosen.summary(),
+                    };
+                    if let Err(err) = handle.emit(CORE_EVENT, event) {
+                        tracing::warn!(%err, "could not tell the UI about the backend");
+                    }
+                })?;
+            if let Some(window) = app.get_webview_window("main") {
+                tracing::debug!(label = window.label(), "window created");
+            }
+            Ok(())
+        })
+        .run(tauri::generate_context!());
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("playgenie-app: the window could not start: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn library_folders_come_from_the_command_line() {
+        let parsed = AppArgs::parse(
+            args(&["app", "--library", "/a", "--library=/b", "--webdriver-flag"]).into_iter(),
+        )
+        .expect("valid");
+        assert_eq!(
+            parsed.library,
+            vec![PathBuf::from("/a"), PathBuf::from("/b")]
+        );
+    }
+
+    #[test]
+    fn a_dangling_library_flag_is_an_error() {
+        let err = AppArgs::parse(args(&["app", "--library"]).into_iter()).unwrap_err();
+        assert!(err.contains("needs a folder"));
+    }
+}

@@ -1,0 +1,44 @@
+//! The core's one error type. Every variant says what went wrong in words a
+//! person can act on; the CLI and the app print it as it is.
+
+use std::path::PathBuf;
+
+/// Errors of the PlayGenie core.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The data directory could not be determined or created.
+    #[error(
+        "cannot use the data directory {path}: {source} (set PLAYGENIE_HOME to a writable folder)"
+    )]
+    DataDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// No home directory, and no PLAYGENIE_HOME either.
+    #[error("cannot find a home directory for PlayGenie's data; set PLAYGENIE_HOME to a writable folder")]
+    NoHome,
+    /// SQLite refused an operation.
+    #[error("database error in {path}: {source}")]
+    Database {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The schema could not be brought up to date.
+    #[error("cannot upgrade the database {path}: {source}")]
+    Migration {
+        path: PathBuf,
+        #[source]
+        source: rusqlite_migration::Error,
+    },
+    /// A library folder the user named is not usable.
+    #[error("{path} is not a folder PlayGenie can read: {reason}")]
+    LibraryFolder { path: PathBuf, reason: String },
+    /// The backend self-test could not read its results back.
+    #[error("compute backend self-test failed: {0}")]
+    SelfTest(#[from] playgenie_models::selftest::SelfTestError),
+}
+
+/// Result alias for the core.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,80 @@
+//! The PlayGenie core: the library, the database, and (growing) history,
+//! playlists, playback and the engine behind "Complete playlist".
+//!
+//! Two front doors use it: the `playgenie` CLI (`src/main.rs`) and the Tauri
+//! app (`src-tauri/`). Both are thin; everything they can do lives here.
+
+pub mod db;
+pub mod doctor;
+pub mod error;
+pub mod library;
+pub mod logging;
+pub mod paths;
+
+use std::path::Path;
+
+pub use db::Db;
+pub use error::{Error, Result};
+pub use library::LibraryFolder;
+pub use paths::AppPaths;
+pub use playgenie_models::{BackendSummary, ComputeBackend, DevicePreference};
+
+/// One open PlayGenie installation: its paths and its database.
+#[derive(Debug)]
+pub struct Core {
+    paths: AppPaths,
+    db: Db,
+}
+
+impl Core {
+    /// Creates the data folders if needed and opens the database.
+    pub fn open(paths: AppPaths) -> Result<Self> {
+        paths.ensure()?;
+        let db = Db::open(&paths.database)?;
+        Ok(Self { paths, db })
+    }
+
+    /// Opens the installation named by `PLAYGENIE_HOME` or the platform.
+    pub fn open_default() -> Result<Self> {
+        Self::open(AppPaths::from_env()?)
+    }
+
+    /// Where things live.
+    pub fn paths(&self) -> &AppPaths {
+        &self.paths
+    }
+
+    /// The database.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// Adds a library folder (idempotent) and returns its summary.
+    pub fn add_library_folder(&self, dir: &Path) -> Result<LibraryFolder> {
+        let absolute = library::validate_folder(dir)?;
+        if self.db.add_library_folder(&absolute)? {
+            tracing::info!(folder = %absolute.display(), "library folder added");
+        }
+        Ok(library::summarise(&absolute))
+    }
+
+    /// Every library folder with its current summary.
+    pub fn library_folders(&self) -> Result<Vec<LibraryFolder>> {
+        Ok(self
+            .db
+            .library_folders()?
+            .iter()
+            .map(|path| library::summarise(path))
+            .collect())
+    }
+}
+
+/// Events from the core to a front end, in one typed stream. The app
+/// forwards them to the UI as the `core-event` Tauri event; `ui/src/lib/api.ts`
+/// mirrors this type.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum CoreEvent {
+    /// The compute backend was chosen (start-up probing finished).
+    BackendReady { backend: BackendSummary },
+}
