@@ -29,6 +29,10 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cargo build (workspace, all targets)"
 cargo build --workspace --all-targets --locked
 
+step "fetching the real test library (Debian soundtrack packages, cached)"
+PLAYGENIE_TEST_MUSIC=$(bash scripts/fetch-test-music.sh)
+export PLAYGENIE_TEST_MUSIC
+
 step "cargo test"
 cargo test --workspace --locked
 

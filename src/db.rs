@@ -8,16 +8,22 @@
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use std::collections::HashMap;
+
 use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+
+use crate::analysis::{Analysis, FeatureVector};
 use rusqlite_migration::{Migrations, M};
 
 use crate::error::{Error, Result};
 
 /// Schema history. Append only: never edit a migration that has shipped.
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!(
-        "../migrations/0001_foundation.sql"
-    ))])
+    Migrations::new(vec![
+        M::up(include_str!("../migrations/0001_foundation.sql")),
+        M::up(include_str!("../migrations/0002_library.sql")),
+    ])
 }
 
 /// The database of one PlayGenie installation.
@@ -86,10 +92,7 @@ impl Db {
 
     /// Remembers a library folder. Returns `false` if it was already known.
     pub fn add_library_folder(&self, folder: &Path) -> Result<bool> {
-        let added_at = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or_default();
+        let added_at = now();
         let key = path_key(folder);
         let known: Option<i64> = self
             .conn
@@ -112,6 +115,36 @@ impl Db {
         Ok(true)
     }
 
+    /// Forgets a library folder and the tracks indexed below it. Returns
+    /// whether the folder was known.
+    pub fn remove_library_folder(&self, folder: &Path) -> Result<bool> {
+        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        let removed = tx
+            .execute(
+                "DELETE FROM library_folders WHERE path = ?1",
+                params![path_key(folder)],
+            )
+            .map_err(|e| self.err(e))?;
+        let ids: Vec<(i64, Vec<u8>)> = {
+            let mut stmt = tx
+                .prepare("SELECT id, path FROM tracks")
+                .map_err(|e| self.err(e))?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(|e| self.err(e))?;
+            rows.collect::<rusqlite::Result<_>>()
+                .map_err(|e| self.err(e))?
+        };
+        for (id, path) in ids {
+            if key_path(&path).starts_with(folder) {
+                tx.execute("DELETE FROM tracks WHERE id = ?1", params![id])
+                    .map_err(|e| self.err(e))?;
+            }
+        }
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(removed > 0)
+    }
+
     /// Every library folder, in the order they were added.
     pub fn library_folders(&self) -> Result<Vec<PathBuf>> {
         let mut stmt = self
@@ -126,27 +159,406 @@ impl Db {
     }
 }
 
+/// What the database remembers about a file, to decide whether a rescan
+/// must look at it again.
+#[derive(Debug, Clone)]
+pub struct KnownTrack {
+    pub id: i64,
+    pub size: u64,
+    pub mtime_ns: i64,
+    pub missing: bool,
+    pub fingerprint: String,
+    /// Version of the stored features, if any.
+    pub feature_version: Option<u32>,
+}
+
+/// Size and mtime (ns) recorded with a scan error, when known.
+pub type FileStamp = (Option<u64>, Option<i64>);
+
+/// A file that was analysed, ready to be written.
+#[derive(Debug, Clone)]
+pub struct AnalysedFile {
+    pub path: PathBuf,
+    pub size: u64,
+    pub mtime_ns: i64,
+    pub fingerprint: String,
+    pub analysis: Analysis,
+}
+
+/// A file that could not be indexed, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScanErrorRow {
+    pub path: String,
+    pub kind: String,
+    pub message: String,
+    pub at: i64,
+}
+
+/// A track as listed by `playgenie tracks` and the library view.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrackRow {
+    pub id: i64,
+    pub path: String,
+    pub status: String,
+    pub title: String,
+    pub artist: String,
+    pub album_artist: Option<String>,
+    pub album: String,
+    pub track_no: Option<u32>,
+    pub disc_no: Option<u32>,
+    pub year: Option<u32>,
+    pub genre: Option<String>,
+    /// Fields guessed from the path rather than read from tags.
+    pub guessed: Vec<String>,
+    pub duration_s: Option<f64>,
+    pub sample_rate: Option<u32>,
+    pub channels: Option<u32>,
+    pub codec: Option<String>,
+    pub has_cover: bool,
+    pub fingerprint: String,
+    pub features: Option<FeatureVector>,
+}
+
+/// What one write batch did.
+#[derive(Debug, Default, Clone, Copy, Serialize)]
+pub struct WriteCounts {
+    pub added: usize,
+    pub updated: usize,
+    pub moved: usize,
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+impl Db {
+    /// Every known track by raw path.
+    pub fn known_tracks(&self) -> Result<HashMap<Vec<u8>, KnownTrack>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT t.path, t.id, t.size, t.mtime_ns, t.status, t.fingerprint, f.version
+                 FROM tracks t LEFT JOIN track_features f ON f.track_id = t.id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, Vec<u8>>(0)?,
+                    KnownTrack {
+                        id: row.get(1)?,
+                        size: row.get::<_, i64>(2)? as u64,
+                        mtime_ns: row.get(3)?,
+                        missing: row.get::<_, String>(4)? == "missing",
+                        fingerprint: row.get(5)?,
+                        feature_version: row.get(6)?,
+                    },
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Size and mtime of files whose last indexing failed, by raw path.
+    pub fn failed_files(&self) -> Result<HashMap<Vec<u8>, FileStamp>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT path, size, mtime_ns FROM scan_errors")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, Vec<u8>>(0)?,
+                    (
+                        row.get::<_, Option<i64>>(1)?.map(|s| s as u64),
+                        row.get::<_, Option<i64>>(2)?,
+                    ),
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Writes analysed files in one transaction. A file whose fingerprint
+    /// matches a track that is no longer at its old path is a move: the
+    /// existing row (and so its history) takes the new path.
+    pub fn write_analysed(
+        &self,
+        files: &[AnalysedFile],
+        seen: &dyn Fn(&[u8]) -> bool,
+    ) -> Result<WriteCounts> {
+        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        let mut counts = WriteCounts::default();
+        let at = now();
+        for file in files {
+            let key = path_key(&file.path);
+            let existing: Option<i64> = tx
+                .query_row("SELECT id FROM tracks WHERE path = ?1", params![key], |r| {
+                    r.get(0)
+                })
+                .optional()
+                .map_err(|e| self.err(e))?;
+            let id = match existing {
+                Some(id) => {
+                    counts.updated += 1;
+                    id
+                }
+                None => {
+                    let moved = self.moved_from(&tx, &file.fingerprint, seen)?;
+                    match moved {
+                        Some(id) => {
+                            counts.moved += 1;
+                            tx.execute(
+                                "UPDATE tracks SET path = ?1 WHERE id = ?2",
+                                params![key, id],
+                            )
+                            .map_err(|e| self.err(e))?;
+                            id
+                        }
+                        None => {
+                            counts.added += 1;
+                            tx.execute(
+                                "INSERT INTO tracks (path, display_path, fingerprint, size, mtime_ns,
+                                   title, artist, album, added_at, updated_at)
+                                 VALUES (?1, '', '', 0, 0, '', '', '', ?2, ?2)",
+                                params![key, at],
+                            )
+                            .map_err(|e| self.err(e))?;
+                            tx.last_insert_rowid()
+                        }
+                    }
+                }
+            };
+            let tags = &file.analysis.tags;
+            let stream = &file.analysis.stream;
+            tx.execute(
+                "UPDATE tracks SET display_path = ?2, fingerprint = ?3, size = ?4, mtime_ns = ?5,
+                   status = 'ok', title = ?6, artist = ?7, album_artist = ?8, album = ?9,
+                   track_no = ?10, disc_no = ?11, year = ?12, genre = ?13, guessed = ?14,
+                   duration_s = ?15, sample_rate = ?16, channels = ?17, codec = ?18,
+                   has_cover = ?19, updated_at = ?20
+                 WHERE id = ?1",
+                params![
+                    id,
+                    file.path.to_string_lossy(),
+                    file.fingerprint,
+                    file.size as i64,
+                    file.mtime_ns,
+                    tags.title,
+                    tags.artist,
+                    tags.album_artist,
+                    tags.album,
+                    tags.track_no,
+                    tags.disc_no,
+                    tags.year,
+                    tags.genre,
+                    tags.guessed.join(","),
+                    stream.duration_s.or(tags.duration_s),
+                    stream.sample_rate,
+                    stream.channels as i64,
+                    stream.codec,
+                    tags.has_cover,
+                    at,
+                ],
+            )
+            .map_err(|e| self.err(e))?;
+            let vector = serde_json::to_string(&file.analysis.features)
+                .map_err(|e| self.err(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))?;
+            tx.execute(
+                "INSERT INTO track_features (track_id, version, vector, decoded_s, computed_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (track_id) DO UPDATE SET version = excluded.version,
+                   vector = excluded.vector, decoded_s = excluded.decoded_s,
+                   computed_at = excluded.computed_at",
+                params![
+                    id,
+                    file.analysis.features.version,
+                    vector,
+                    file.analysis.decoded_s,
+                    at
+                ],
+            )
+            .map_err(|e| self.err(e))?;
+            tx.execute("DELETE FROM scan_errors WHERE path = ?1", params![key])
+                .map_err(|e| self.err(e))?;
+        }
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(counts)
+    }
+
+    fn moved_from(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        fingerprint: &str,
+        seen: &dyn Fn(&[u8]) -> bool,
+    ) -> Result<Option<i64>> {
+        let mut stmt = tx
+            .prepare_cached("SELECT id, path FROM tracks WHERE fingerprint = ?1")
+            .map_err(|e| self.err(e))?;
+        let candidates = stmt
+            .query_map(params![fingerprint], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+            })
+            .map_err(|e| self.err(e))?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))?;
+        Ok(candidates
+            .into_iter()
+            .find(|(_, old)| !seen(old) && !key_path(old).exists())
+            .map(|(id, _)| id))
+    }
+
+    /// Records (or refreshes) why a file could not be indexed.
+    pub fn record_scan_error(
+        &self,
+        path: &Path,
+        kind: &str,
+        message: &str,
+        size: Option<u64>,
+        mtime_ns: Option<i64>,
+    ) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO scan_errors (path, display_path, kind, message, size, mtime_ns, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (path) DO UPDATE SET kind = excluded.kind,
+                   message = excluded.message, size = excluded.size,
+                   mtime_ns = excluded.mtime_ns, at = excluded.at",
+                params![
+                    path_key(path),
+                    path.to_string_lossy(),
+                    kind,
+                    message,
+                    size.map(|s| s as i64),
+                    mtime_ns,
+                    now()
+                ],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Marks tracks as missing (their file is gone). Returns how many changed.
+    pub fn mark_missing(&self, ids: &[i64]) -> Result<usize> {
+        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        let mut changed = 0;
+        for id in ids {
+            changed += tx
+                .execute(
+                    "UPDATE tracks SET status = 'missing' WHERE id = ?1 AND status != 'missing'",
+                    params![id],
+                )
+                .map_err(|e| self.err(e))?;
+        }
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(changed)
+    }
+
+    /// Every track with its features, ordered by album and track number.
+    pub fn tracks(&self) -> Result<Vec<TrackRow>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT t.id, t.display_path, t.status, t.title, t.artist, t.album_artist, t.album,
+                        t.track_no, t.disc_no, t.year, t.genre, t.guessed, t.duration_s,
+                        t.sample_rate, t.channels, t.codec, t.has_cover, t.fingerprint, f.vector
+                 FROM tracks t LEFT JOIN track_features f ON f.track_id = t.id
+                 ORDER BY coalesce(t.album_artist, t.artist), t.album, t.disc_no, t.track_no, t.title",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                let guessed: String = r.get(11)?;
+                let vector: Option<String> = r.get(18)?;
+                Ok(TrackRow {
+                    id: r.get(0)?,
+                    path: r.get(1)?,
+                    status: r.get(2)?,
+                    title: r.get(3)?,
+                    artist: r.get(4)?,
+                    album_artist: r.get(5)?,
+                    album: r.get(6)?,
+                    track_no: r.get(7)?,
+                    disc_no: r.get(8)?,
+                    year: r.get(9)?,
+                    genre: r.get(10)?,
+                    guessed: guessed
+                        .split(',')
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
+                    duration_s: r.get(12)?,
+                    sample_rate: r.get(13)?,
+                    channels: r.get(14)?,
+                    codec: r.get(15)?,
+                    has_cover: r.get(16)?,
+                    fingerprint: r.get(17)?,
+                    features: vector.and_then(|v| serde_json::from_str(&v).ok()),
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Every recorded scan error, newest first.
+    pub fn scan_errors(&self) -> Result<Vec<ScanErrorRow>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT display_path, kind, message, at FROM scan_errors ORDER BY at DESC, display_path",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(ScanErrorRow {
+                    path: r.get(0)?,
+                    kind: r.get(1)?,
+                    message: r.get(2)?,
+                    at: r.get(3)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Checks the file with `PRAGMA integrity_check`.
+    pub fn integrity_ok(&self) -> Result<bool> {
+        let result: String = self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        Ok(result == "ok")
+    }
+}
+
 /// Paths are stored as their raw bytes, so folder names that are not valid
 /// UTF-8 survive the round trip.
 #[cfg(unix)]
-fn path_key(path: &Path) -> Vec<u8> {
+pub(crate) fn path_key(path: &Path) -> Vec<u8> {
     use std::os::unix::ffi::OsStrExt;
     path.as_os_str().as_bytes().to_vec()
 }
 
 #[cfg(unix)]
-fn key_path(bytes: &[u8]) -> PathBuf {
+pub(crate) fn key_path(bytes: &[u8]) -> PathBuf {
     use std::os::unix::ffi::OsStrExt;
     PathBuf::from(std::ffi::OsStr::from_bytes(bytes))
 }
 
 #[cfg(not(unix))]
-fn path_key(path: &Path) -> Vec<u8> {
+pub(crate) fn path_key(path: &Path) -> Vec<u8> {
     path.to_string_lossy().as_bytes().to_vec()
 }
 
 #[cfg(not(unix))]
-fn key_path(bytes: &[u8]) -> PathBuf {
+pub(crate) fn key_path(bytes: &[u8]) -> PathBuf {
     PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
 }
 
@@ -163,7 +575,7 @@ mod tests {
     fn a_new_database_is_at_the_latest_schema_in_wal_mode() {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = Db::open(dir.path().join("t.sqlite3")).expect("open");
-        assert_eq!(db.schema_version().expect("version"), 1);
+        assert_eq!(db.schema_version().expect("version"), 2);
         let mode: String = db
             .conn
             .pragma_query_value(None, "journal_mode", |row| row.get(0))

@@ -35,6 +35,9 @@ pub enum Error {
     /// A library folder the user named is not usable.
     #[error("{path} is not a folder PlayGenie can read: {reason}")]
     LibraryFolder { path: PathBuf, reason: String },
+    /// The scan could not run at all (individual bad files never cause this).
+    #[error("cannot scan the library: {0}")]
+    Scan(String),
     /// The backend self-test could not read its results back.
     #[error("compute backend self-test failed: {0}")]
     SelfTest(#[from] playgenie_models::selftest::SelfTestError),

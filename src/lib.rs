@@ -4,14 +4,18 @@
 //! Two front doors use it: the `playgenie` CLI (`src/main.rs`) and the Tauri
 //! app (`src-tauri/`). Both are thin; everything they can do lives here.
 
+pub mod analysis;
+pub mod bench;
 pub mod db;
 pub mod doctor;
 pub mod error;
 pub mod library;
 pub mod logging;
 pub mod paths;
+pub mod scan;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 
 pub use db::Db;
 pub use error::{Error, Result};
@@ -58,6 +62,46 @@ impl Core {
         Ok(library::summarise(&absolute))
     }
 
+    /// Adds `dirs` to the library and indexes them.
+    pub fn index(
+        &self,
+        dirs: &[PathBuf],
+        options: &scan::ScanOptions,
+        cancel: &AtomicBool,
+        progress: impl FnMut(&scan::ScanProgress),
+    ) -> Result<scan::ScanReport> {
+        let mut folders = Vec::with_capacity(dirs.len());
+        for dir in dirs {
+            let absolute = library::validate_folder(dir)?;
+            self.db.add_library_folder(&absolute)?;
+            folders.push(absolute);
+        }
+        scan::scan(&self.db, &folders, options, cancel, progress)
+    }
+
+    /// Removes a library folder and its tracks from the library (the files
+    /// stay on disk).
+    pub fn remove_library_folder(&self, dir: &Path) -> Result<bool> {
+        self.db.remove_library_folder(dir)
+    }
+
+    /// Rescans every library folder on a connection of its own, so the app
+    /// can keep reading the database (WAL) while a long scan writes.
+    pub fn scan_all(
+        paths: &AppPaths,
+        options: &scan::ScanOptions,
+        cancel: &AtomicBool,
+        progress: impl FnMut(&scan::ScanProgress),
+    ) -> Result<scan::ScanReport> {
+        let db = Db::open(&paths.database)?;
+        let folders: Vec<PathBuf> = db
+            .library_folders()?
+            .into_iter()
+            .filter(|f| f.is_dir())
+            .collect();
+        scan::scan(&db, &folders, options, cancel, progress)
+    }
+
     /// Every library folder with its current summary.
     pub fn library_folders(&self) -> Result<Vec<LibraryFolder>> {
         Ok(self
@@ -77,4 +121,10 @@ impl Core {
 pub enum CoreEvent {
     /// The compute backend was chosen (start-up probing finished).
     BackendReady { backend: BackendSummary },
+    /// A library scan advanced by one file.
+    ScanProgress { progress: scan::ScanProgress },
+    /// A library scan ended (also when cancelled).
+    ScanFinished { report: scan::ScanReport },
+    /// A library scan could not run.
+    ScanFailed { message: String },
 }

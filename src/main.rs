@@ -34,10 +34,71 @@ enum Command {
         #[arg(long, env = playgenie_models::device::DEVICE_ENV, default_value = "auto")]
         device: DevicePreference,
     },
+    /// Add folders to the library and index them: tags, audio features,
+    /// errors. Unchanged files are skipped.
+    Index {
+        /// Folders to index (searched recursively).
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Decode every file in full instead of five windows per track
+        /// (slower; for measuring what the windows cost).
+        #[arg(long)]
+        full: bool,
+        /// Worker threads (default: one per core).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List every indexed track with its tags, features and status.
+    Tracks {
+        /// Print JSON (every field, features included).
+        #[arg(long)]
+        json: bool,
+    },
+    /// List files that could not be indexed, and why.
+    ScanErrors {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Benchmarks that print figures.
+    Bench {
+        #[command(subcommand)]
+        what: BenchWhat,
+    },
     /// Manage the folders that make up the music library.
     Library {
         #[command(subcommand)]
         action: LibraryAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchWhat {
+    /// Analyser speed against full decoding, and feature quality
+    /// (precision@5 of neighbours from the same top-level folder of DIR).
+    Index {
+        dir: PathBuf,
+        /// Analyse whole files instead of windows.
+        #[arg(long)]
+        full: bool,
+        /// Seconds decoded at the start and at the end of a long track.
+        #[arg(long)]
+        edge_s: Option<f64>,
+        /// Seconds per window in the middle of a long track.
+        #[arg(long)]
+        mid_s: Option<f64>,
+        /// Number of windows in the middle of a long track.
+        #[arg(long)]
+        mids: Option<usize>,
+        /// Worker threads (default: one per core).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -94,6 +155,155 @@ fn run(command: Command) -> playgenie::Result<ExitCode> {
             } else {
                 ExitCode::SUCCESS
             })
+        }
+        Command::Index {
+            dirs,
+            full,
+            threads,
+            json,
+        } => {
+            let options = playgenie::scan::ScanOptions {
+                coverage: if full {
+                    playgenie::analysis::Coverage::Full
+                } else {
+                    playgenie::analysis::Coverage::default()
+                },
+                threads,
+            };
+            let cancel = std::sync::atomic::AtomicBool::new(false);
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{bar:30} {pos}/{len} files, {msg} (eta {eta})",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            let report = core.index(&dirs, &options, &cancel, |p| {
+                bar.set_length(p.total as u64);
+                bar.set_position(p.done as u64);
+                let name = p
+                    .current
+                    .as_deref()
+                    .and_then(|c| c.rsplit('/').next())
+                    .unwrap_or("");
+                bar.set_message(format!("{} errors, {name}", p.errors));
+            })?;
+            bar.finish_and_clear();
+            if json {
+                println!("{}", to_json(&report));
+            } else {
+                println!(
+                    "{} music files: {} new, {} updated, {} moved, {} unchanged, {} missing, {} errors ({:.1} s, {:.0} s of audio decoded)",
+                    report.files_seen,
+                    report.added,
+                    report.updated,
+                    report.moved,
+                    report.unchanged,
+                    report.missing,
+                    report.errors,
+                    report.elapsed_s,
+                    report.decoded_audio_s
+                );
+                if report.errors > 0 {
+                    println!("see why with: playgenie scan-errors");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            what:
+                BenchWhat::Index {
+                    dir,
+                    full,
+                    edge_s,
+                    mid_s,
+                    mids,
+                    threads,
+                    json,
+                },
+        } => {
+            let default = playgenie::analysis::WindowPlan::default();
+            let coverage = if full {
+                playgenie::analysis::Coverage::Full
+            } else {
+                playgenie::analysis::Coverage::Windows(playgenie::analysis::WindowPlan {
+                    edge_s: edge_s.unwrap_or(default.edge_s),
+                    mid_s: mid_s.unwrap_or(default.mid_s),
+                    mids: mids.unwrap_or(default.mids),
+                })
+            };
+            let b = playgenie::bench::index(&dir, coverage, threads)?;
+            if json {
+                println!("{}", to_json(&b));
+            } else {
+                println!(
+                    "files                 {} ({} failed), {} threads",
+                    b.files, b.failed, b.threads
+                );
+                println!(
+                    "audio                 {:.0} s ({:.0} s decoded by the analyser)",
+                    b.audio_s, b.decoded_by_analyser_s
+                );
+                println!(
+                    "analyse               {:.2} s: {:.2} tracks/s, {:.0} s of audio per s",
+                    b.analyse_s, b.tracks_per_s, b.audio_s_per_s
+                );
+                println!(
+                    "full decode only      {:.2} s: {:.0} s of audio per s",
+                    b.decode_only_s, b.decode_only_audio_s_per_s
+                );
+                println!(
+                    "ratio                 {:.2}x the full-decode throughput",
+                    b.ratio_vs_full_decode
+                );
+                if let Some(mb) = b.peak_memory_mb {
+                    println!("peak memory           {mb:.0} MB");
+                }
+                match (b.precision_at_5, b.chance_at_5) {
+                    (Some(p), Some(c)) => println!("precision@5           {p:.3} (chance {c:.3})"),
+                    _ => println!("precision@5           n/a (needs files in labelled subfolders)"),
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Tracks { json } => {
+            let tracks = core.db().tracks()?;
+            if json {
+                println!("{}", to_json(&tracks));
+            } else {
+                for t in tracks {
+                    let f = t.features.as_ref();
+                    println!(
+                        "{}\t{} - {}\t{}\t{:.1}s\t{}",
+                        t.status,
+                        t.artist,
+                        t.title,
+                        t.album,
+                        t.duration_s.unwrap_or(0.0),
+                        f.map(|f| format!(
+                            "{:.0} BPM, {}, {:.1} LUFS",
+                            f.tempo_bpm,
+                            f.key_name(),
+                            f.loudness_lufs
+                        ))
+                        .unwrap_or_default()
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::ScanErrors { json } => {
+            let errors = core.db().scan_errors()?;
+            if json {
+                println!("{}", to_json(&errors));
+            } else if errors.is_empty() {
+                println!("no scan errors");
+            } else {
+                for e in errors {
+                    println!("{}\t{}\t{}", e.kind, e.path, e.message);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Library { action } => {
             match action {

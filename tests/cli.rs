@@ -59,7 +59,7 @@ fn doctor_reports_versions_paths_and_the_cpu_backend() {
 
     assert_eq!(report["backend"]["kind"], "cpu");
     assert_eq!(report["backend"]["preference"], "cpu");
-    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["schema_version"], 2);
     assert_eq!(report["versions"]["burn"], "0.22.1");
     assert!(report["versions"]["sqlite"]
         .as_str()

@@ -5,12 +5,16 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
+use playgenie::db::{ScanErrorRow, TrackRow};
 use playgenie::doctor::{self, DoctorReport, SelfTestReport};
-use playgenie::{logging, ComputeBackend, Core, CoreEvent};
+use playgenie::scan::ScanOptions;
+use playgenie::{logging, AppPaths, ComputeBackend, Core, CoreEvent, LibraryFolder};
 use serde::Serialize;
-use tauri::{Emitter, Manager, State};
+use tauri::{AppHandle, Emitter, Manager, State};
 
 /// Name of the one event channel from the core to the UI.
 pub const CORE_EVENT: &str = "core-event";
@@ -18,6 +22,9 @@ pub const CORE_EVENT: &str = "core-event";
 /// What the app holds while it runs.
 struct AppState {
     core: Mutex<Core>,
+    paths: AppPaths,
+    /// Set while a scan runs; the flag inside cancels it.
+    scan: Mutex<Option<Arc<AtomicBool>>>,
     /// Chosen once, on a background thread at start-up, so the window opens
     /// at once even when a GPU driver takes seconds to come up.
     backend: Arc<OnceLock<ComputeBackend>>,
@@ -68,6 +75,119 @@ async fn run_self_test(state: State<'_, AppState>) -> Result<SelfTestReport, Com
         .await
         .map_err(|err| CommandError(format!("the self-test task stopped: {err}")))?
         .map_err(CommandError::from)
+}
+
+/// Every indexed track (the library table).
+#[tauri::command]
+async fn list_tracks(state: State<'_, AppState>) -> Result<Vec<TrackRow>, CommandError> {
+    let core = state.core.lock().map_err(|_| lock_error())?;
+    Ok(core.db().tracks()?)
+}
+
+/// Files that could not be indexed, and why.
+#[tauri::command]
+async fn scan_errors(state: State<'_, AppState>) -> Result<Vec<ScanErrorRow>, CommandError> {
+    let core = state.core.lock().map_err(|_| lock_error())?;
+    Ok(core.db().scan_errors()?)
+}
+
+/// Adds a folder (picked in the system dialog) and rescans.
+#[tauri::command]
+async fn add_library_folder(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    path: String,
+) -> Result<LibraryFolder, CommandError> {
+    let folder = {
+        let core = state.core.lock().map_err(|_| lock_error())?;
+        core.add_library_folder(std::path::Path::new(&path))?
+    };
+    start_scan_in_background(&app, &state);
+    Ok(folder)
+}
+
+/// Removes a folder and its tracks from the library (files stay on disk).
+#[tauri::command]
+async fn remove_library_folder(
+    state: State<'_, AppState>,
+    path: String,
+) -> Result<bool, CommandError> {
+    let core = state.core.lock().map_err(|_| lock_error())?;
+    Ok(core.remove_library_folder(std::path::Path::new(&path))?)
+}
+
+/// Starts a rescan of every library folder; progress arrives as
+/// `core-event`s. Returns false if a scan is already running.
+#[tauri::command]
+async fn start_scan(app: AppHandle, state: State<'_, AppState>) -> Result<bool, CommandError> {
+    Ok(start_scan_in_background(&app, &state))
+}
+
+/// Asks a running scan to stop after the files in flight.
+#[tauri::command]
+async fn cancel_scan(state: State<'_, AppState>) -> Result<bool, CommandError> {
+    let scan = state.scan.lock().map_err(|_| lock_error())?;
+    Ok(scan
+        .as_ref()
+        .map(|flag| flag.swap(true, Ordering::Relaxed))
+        .is_some())
+}
+
+fn emit(app: &AppHandle, event: CoreEvent) {
+    if let Err(err) = app.emit(CORE_EVENT, event) {
+        tracing::warn!(%err, "could not send an event to the UI");
+    }
+}
+
+/// Runs a scan on its own thread and database connection. Progress events
+/// are throttled to ten a second.
+fn start_scan_in_background(app: &AppHandle, state: &AppState) -> bool {
+    let Ok(mut running) = state.scan.lock() else {
+        return false;
+    };
+    if running.is_some() {
+        return false;
+    }
+    let cancel = Arc::new(AtomicBool::new(false));
+    *running = Some(Arc::clone(&cancel));
+    drop(running);
+    let app = app.clone();
+    let paths = state.paths.clone();
+    let spawned = std::thread::Builder::new()
+        .name("library-scan".into())
+        .spawn(move || {
+            let mut last = Instant::now() - Duration::from_secs(1);
+            let result = Core::scan_all(&paths, &ScanOptions::default(), &cancel, |progress| {
+                if last.elapsed() >= Duration::from_millis(100) || progress.done == progress.total {
+                    last = Instant::now();
+                    emit(
+                        &app,
+                        CoreEvent::ScanProgress {
+                            progress: progress.clone(),
+                        },
+                    );
+                }
+            });
+            if let Ok(mut running) = app.state::<AppState>().scan.lock() {
+                *running = None;
+            }
+            match result {
+                Ok(report) => emit(&app, CoreEvent::ScanFinished { report }),
+                Err(err) => emit(
+                    &app,
+                    CoreEvent::ScanFailed {
+                        message: err.to_string(),
+                    },
+                ),
+            }
+        });
+    if spawned.is_err() {
+        if let Ok(mut running) = state.scan.lock() {
+            *running = None;
+        }
+        return false;
+    }
+    true
 }
 
 /// Command-line options of the app binary.
@@ -122,14 +242,27 @@ pub fn run() -> ExitCode {
         }
     }
     let backend = Arc::new(OnceLock::new());
+    let paths = core.paths().clone();
     let state = AppState {
         core: Mutex::new(core),
+        paths,
+        scan: Mutex::new(None),
         backend: Arc::clone(&backend),
     };
 
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .manage(state)
-        .invoke_handler(tauri::generate_handler![app_status, run_self_test])
+        .invoke_handler(tauri::generate_handler![
+            app_status,
+            run_self_test,
+            list_tracks,
+            scan_errors,
+            start_scan,
+            cancel_scan,
+            add_library_folder,
+            remove_library_folder
+        ])
         .setup(move |app| {
             let handle = app.handle().clone();
             std::thread::Builder::new()
@@ -143,9 +276,8 @@ pub fn run() -> ExitCode {
                         tracing::warn!(%err, "could not tell the UI about the backend");
                     }
                 })?;
-            if let Some(window) = app.get_webview_window("main") {
-                tracing::debug!(label = window.label(), "window created");
-            }
+            // Bring the library up to date as soon as the window is open.
+            start_scan_in_background(app.handle(), &app.state::<AppState>());
             Ok(())
         })
         .run(tauri::generate_context!());

@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
 import { createConnection } from "node:net";
 import { fileURLToPath } from "node:url";
-import { Builder, By, Capabilities, until } from "selenium-webdriver";
+import { Builder, By, Capabilities, Key, until } from "selenium-webdriver";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "..", "..");
@@ -79,7 +79,9 @@ after(async () => {
 // Grabs the X display as a person sees it (ImageMagick's import). WebKitWebDriver's
 // own takeScreenshot under Xvfb returns the first painted frame, not the
 // current one, so it would show a stale page.
-function screenshot(name) {
+async function screenshot(name) {
+  // Let WebKit paint the last DOM change before grabbing the display.
+  await driver.sleep(700);
   mkdirSync(artifacts, { recursive: true });
   const file = join(artifacts, name);
   const grab = spawnSync("import", ["-window", "root", file], { encoding: "utf8" });
@@ -107,18 +109,34 @@ test("the window shows the shell, the demo library and the backend in use", asyn
   const badge = await driver.findElement(By.css('[data-testid="backend-label"]'));
   await driver.wait(async () => !/Detecting/.test(await badge.getText()), 60_000, "backend never reported");
   assert.match(await badge.getText(), /^(CPU · Burn Flex|GPU · .+)$/);
-  screenshot("e2e-library.png");
+});
+
+test("the start-up scan indexes the demo library into a searchable table", async () => {
+  const expected = countOgg(demoLibrary);
+  // Round trip 2: the background scan (Symphonia + features -> SQLite), its
+  // core-events, then list_tracks.
+  const count = await driver.findElement(By.css('[data-testid="track-count"]'));
+  await driver.wait(async () => (await count.getText()) === `${expected} indexed`, 120_000, "scan never finished");
+  const rows = await driver.findElements(By.css('[data-testid="track-row"]'));
+  assert.equal(rows.length, expected);
+
+  const search = await driver.findElement(By.css('[data-testid="search"]'));
+  await search.sendKeys("singularity");
+  await driver.wait(async () => (await driver.findElements(By.css('[data-testid="track-row"]'))).length === 10, 5_000);
+  await screenshot("e2e-library.png");
+  await search.sendKeys(Key.chord(Key.CONTROL, "a"), Key.BACK_SPACE);
+  await driver.wait(async () => (await driver.findElements(By.css('[data-testid="track-row"]'))).length === expected, 5_000);
 });
 
 test("the engine view runs the backend self-test through the core", async () => {
   await driver.findElement(By.css('[data-testid="nav-about"]')).click();
   assert.match(await textOf("engine-backend"), /^(cpu \(flex\)|gpu \(wgpu\))$/);
 
-  // Round trip 2: run_self_test -> Burn forward pass + Adam step, compared
+  // Round trip 3: run_self_test -> Burn forward pass + Adam step, compared
   // with the CPU.
   await driver.findElement(By.css('[data-testid="self-test"]')).click();
   const result = await textOf("self-test-result", 120_000);
   assert.match(result, /^Passed: loss \d+\.\d{4} → \d+\.\d{4} after one Adam step/);
 
-  screenshot("e2e-engine.png");
+  await screenshot("e2e-engine.png");
 });

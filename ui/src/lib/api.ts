@@ -3,7 +3,8 @@
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
-import type { AppStatus, CoreEvent, SelfTestReport } from "./types";
+import { open } from "@tauri-apps/plugin-dialog";
+import type { AppStatus, CoreEvent, LibraryFolder, ScanErrorRow, SelfTestReport, TrackRow } from "./types";
 
 export const CORE_EVENT = "core-event";
 
@@ -24,4 +25,31 @@ export function runSelfTest(): Promise<SelfTestReport> {
 
 export function onCoreEvent(handler: (event: CoreEvent) => void): Promise<UnlistenFn> {
   return listen<CoreEvent>(CORE_EVENT, (event) => handler(event.payload));
+}
+
+export function listTracks(): Promise<TrackRow[]> {
+  return invoke<TrackRow[]>("list_tracks");
+}
+
+export function scanErrors(): Promise<ScanErrorRow[]> {
+  return invoke<ScanErrorRow[]>("scan_errors");
+}
+
+export function startScan(): Promise<boolean> {
+  return invoke<boolean>("start_scan");
+}
+
+export function cancelScan(): Promise<boolean> {
+  return invoke<boolean>("cancel_scan");
+}
+
+export function removeLibraryFolder(path: string): Promise<boolean> {
+  return invoke<boolean>("remove_library_folder", { path });
+}
+
+/** Asks for a folder in the system dialog and adds it; null if cancelled. */
+export async function pickAndAddFolder(): Promise<LibraryFolder | null> {
+  const picked = await open({ directory: true, multiple: false, title: "Add a music folder" });
+  if (typeof picked !== "string") return null;
+  return invoke<LibraryFolder>("add_library_folder", { path: picked });
 }

@@ -60,4 +60,74 @@ export interface AppStatus {
   self_test: SelfTestReport | null;
 }
 
-export type CoreEvent = { type: "backendReady"; backend: BackendSummary };
+export interface FeatureVector {
+  version: number;
+  loudness_lufs: number;
+  loudness_range_lu: number;
+  replaygain_db: number;
+  tempo_bpm: number;
+  beat_strength: number;
+  onset_rate: number;
+  key: number;
+  mode: number;
+  key_confidence: number;
+  spectral_centroid_hz: number;
+  analysed_seconds: number;
+}
+
+export interface TrackRow {
+  id: number;
+  path: string;
+  status: "ok" | "missing";
+  title: string;
+  artist: string;
+  album_artist: string | null;
+  album: string;
+  track_no: number | null;
+  disc_no: number | null;
+  year: number | null;
+  genre: string | null;
+  guessed: string[];
+  duration_s: number | null;
+  sample_rate: number | null;
+  channels: number | null;
+  codec: string | null;
+  has_cover: boolean;
+  fingerprint: string;
+  features: FeatureVector | null;
+}
+
+export interface ScanErrorRow {
+  path: string;
+  kind: string;
+  message: string;
+  at: number;
+}
+
+export interface ScanProgress {
+  done: number;
+  total: number;
+  current: string | null;
+  errors: number;
+  etaS: number | null;
+}
+
+export interface ScanReport {
+  files_seen: number;
+  unchanged: number;
+  analysed: number;
+  added: number;
+  updated: number;
+  moved: number;
+  missing: number;
+  errors: number;
+  cancelled: boolean;
+  elapsed_s: number;
+  decoded_audio_s: number;
+}
+
+export type CoreEvent =
+  | { type: "backendReady"; backend: BackendSummary }
+  | { type: "scanProgress"; progress: ScanProgress }
+  | { type: "scanFinished"; report: ScanReport }
+  | { type: "scanFailed"; message: string };

@@ -1,0 +1,408 @@
+//! Decoding for analysis: Symphonia reads the file, and only the parts the
+//! analysis needs are decoded.
+//!
+//! Why windows: decoding dominates analysis time, and a track's character
+//! (timbre, key, tempo, loudness) is stable enough that five windows spread
+//! over it (the first 8 s, three 10 s windows at 30 %, 55 % and 80 %, and the
+//! last 8 s; 46 s in all) describe it. Tracks up to [`FULL_DECODE_UP_TO_S`]
+//! are decoded whole. Seeking is coarse (to the nearest packet), which is all
+//! windows need. `playgenie bench index` measures the cost in accuracy
+//! against full decoding.
+
+use std::fs::File;
+use std::path::Path;
+
+use rubato::audioadapter_buffers::direct::InterleavedSlice;
+use rubato::{Fft, FixedSync, Resampler};
+use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoder, AudioDecoderOptions};
+use symphonia::core::errors::Error as SymError;
+use symphonia::core::formats::probe::Hint;
+use symphonia::core::formats::{FormatOptions, FormatReader, SeekMode, SeekTo, TrackType};
+use symphonia::core::io::MediaSourceStream;
+use symphonia::core::meta::MetadataOptions;
+use symphonia::core::units::Time;
+
+use super::features::{Loudness, ANALYSIS_RATE};
+
+/// Tracks up to this long are decoded in full.
+pub const FULL_DECODE_UP_TO_S: f64 = 60.0;
+
+/// How much of a file to decode.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Coverage {
+    /// Every packet.
+    Full,
+    /// Windows spread across the track (the default plan).
+    Windows(WindowPlan),
+}
+
+impl Default for Coverage {
+    fn default() -> Self {
+        Self::Windows(WindowPlan::default())
+    }
+}
+
+/// Which parts of a long track the analyser decodes: the first and last
+/// `edge_s` seconds (for transition energies and intros/outros) and `mids`
+/// windows of `mid_s` seconds evenly spread between 30 % and 80 %.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WindowPlan {
+    pub edge_s: f64,
+    pub mid_s: f64,
+    pub mids: usize,
+}
+
+impl Default for WindowPlan {
+    fn default() -> Self {
+        Self {
+            edge_s: 8.0,
+            mid_s: 10.0,
+            mids: 3,
+        }
+    }
+}
+
+impl WindowPlan {
+    /// Seconds decoded per long track.
+    pub fn seconds(&self) -> f64 {
+        2.0 * self.edge_s + self.mids as f64 * self.mid_s
+    }
+}
+
+/// Why a file could not be decoded.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    #[error("cannot open the file: {0}")]
+    Open(#[from] std::io::Error),
+    #[error("not a format PlayGenie can decode ({0})")]
+    Unsupported(String),
+    #[error("the file has no audio track")]
+    NoAudioTrack,
+    #[error("the audio data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("the file contains no decodable audio")]
+    Empty,
+}
+
+/// Technical facts about the stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamInfo {
+    pub codec: String,
+    pub sample_rate: u32,
+    pub channels: usize,
+    /// Duration from the container, when it says.
+    pub duration_s: Option<f64>,
+}
+
+/// The decoded material for one file.
+#[derive(Debug)]
+pub struct Decoded {
+    pub info: StreamInfo,
+    /// Mono segments at [`ANALYSIS_RATE`], in time order.
+    pub segments: Vec<Vec<f32>>,
+    pub loudness: Loudness,
+    /// Seconds of audio actually decoded.
+    pub decoded_s: f64,
+    /// Packets that failed to decode and were skipped.
+    pub bad_packets: usize,
+}
+
+struct Window {
+    start_s: f64,
+    len_s: f64,
+}
+
+fn plan(duration: Option<f64>, coverage: Coverage) -> Vec<Window> {
+    match (coverage, duration) {
+        (Coverage::Windows(plan), Some(d)) if d > FULL_DECODE_UP_TO_S && d > plan.seconds() => {
+            let mut windows = vec![Window {
+                start_s: 0.0,
+                len_s: plan.edge_s,
+            }];
+            for i in 0..plan.mids {
+                let at = if plan.mids == 1 {
+                    0.55
+                } else {
+                    0.30 + 0.50 * i as f64 / (plan.mids - 1) as f64
+                };
+                windows.push(Window {
+                    start_s: at * d - plan.mid_s / 2.0,
+                    len_s: plan.mid_s,
+                });
+            }
+            windows.push(Window {
+                start_s: d - plan.edge_s,
+                len_s: plan.edge_s,
+            });
+            windows
+        }
+        _ => vec![Window {
+            start_s: 0.0,
+            len_s: f64::INFINITY,
+        }],
+    }
+}
+
+/// An opened stream: the container reader, the audio decoder, and what it
+/// decodes.
+struct Opened {
+    format: Box<dyn FormatReader>,
+    decoder: Box<dyn AudioDecoder>,
+    track_id: u32,
+    params: AudioCodecParameters,
+    num_frames: Option<u64>,
+}
+
+fn open(path: &Path) -> Result<Opened, DecodeError> {
+    let file = File::open(path)?;
+    let mss = MediaSourceStream::new(Box::new(file), Default::default());
+    let mut hint = Hint::new();
+    if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
+        hint.with_extension(ext);
+    }
+    let format = symphonia::default::get_probe()
+        .probe(
+            &hint,
+            mss,
+            FormatOptions::default(),
+            MetadataOptions::default(),
+        )
+        .map_err(|err| match err {
+            SymError::IoError(io) => DecodeError::Open(io),
+            other => DecodeError::Unsupported(other.to_string()),
+        })?;
+    let track = format
+        .default_track(TrackType::Audio)
+        .ok_or(DecodeError::NoAudioTrack)?;
+    let track_id = track.id;
+    let num_frames = track.num_frames;
+    let params = track
+        .codec_params
+        .as_ref()
+        .and_then(|p| p.audio())
+        .ok_or(DecodeError::NoAudioTrack)?
+        .clone();
+    let decoder = symphonia::default::get_codecs()
+        .make_audio_decoder(&params, &AudioDecoderOptions::default())
+        .map_err(|err| DecodeError::Unsupported(err.to_string()))?;
+    Ok(Opened {
+        format,
+        decoder,
+        track_id,
+        params,
+        num_frames,
+    })
+}
+
+/// Decodes `path` for analysis.
+pub fn decode(path: &Path, coverage: Coverage) -> Result<Decoded, DecodeError> {
+    let Opened {
+        mut format,
+        mut decoder,
+        track_id,
+        params,
+        num_frames,
+    } = open(path)?;
+    let codec = symphonia::default::get_codecs()
+        .get_audio_decoder(params.codec)
+        .map(|d| d.codec.info.short_name.to_string())
+        .unwrap_or_else(|| format!("{:?}", params.codec));
+    let sample_rate = params.sample_rate.unwrap_or(0);
+    let duration_s = match (num_frames, sample_rate) {
+        (Some(frames), rate) if rate > 0 => Some(frames as f64 / f64::from(rate)),
+        _ => None,
+    };
+    let channels_hint = params.channels.as_ref().map(|c| c.count()).unwrap_or(0);
+
+    let mut segments = Vec::new();
+    let mut meter: Option<ebur128::EbuR128> = None;
+    let mut resampler: Option<Fft<f32>> = None;
+    let mut info = StreamInfo {
+        codec,
+        sample_rate,
+        channels: channels_hint,
+        duration_s,
+    };
+    let mut decoded_frames = 0u64;
+    let mut bad_packets = 0usize;
+    let mut interleaved: Vec<f32> = Vec::new();
+
+    for window in plan(duration_s, coverage) {
+        if window.start_s > 0.0 {
+            let Some(time) = Time::try_from_secs_f64(window.start_s) else {
+                continue;
+            };
+            let seek = format.seek(
+                SeekMode::Coarse,
+                SeekTo::Time {
+                    time,
+                    track_id: Some(track_id),
+                },
+            );
+            if seek.is_err() {
+                // Unseekable stream: analyse what the first window gave.
+                break;
+            }
+            decoder.reset();
+        }
+        let mut mono: Vec<f32> = Vec::new();
+        let mut wanted = usize::MAX;
+        while mono.len() < wanted {
+            let packet = match format.next_packet() {
+                Ok(Some(packet)) => packet,
+                Ok(None) => break,
+                Err(SymError::IoError(err)) if err.kind() == std::io::ErrorKind::UnexpectedEof => {
+                    break
+                }
+                Err(SymError::ResetRequired) => break,
+                Err(err) => {
+                    if decoded_frames == 0 && mono.is_empty() {
+                        return Err(DecodeError::Corrupt(err.to_string()));
+                    }
+                    bad_packets += 1;
+                    break;
+                }
+            };
+            if packet.track_id != track_id {
+                continue;
+            }
+            let buffer = match decoder.decode(&packet) {
+                Ok(buffer) => buffer,
+                Err(SymError::DecodeError(_)) => {
+                    bad_packets += 1;
+                    continue;
+                }
+                Err(err) => {
+                    if decoded_frames == 0 && mono.is_empty() {
+                        return Err(DecodeError::Corrupt(err.to_string()));
+                    }
+                    bad_packets += 1;
+                    break;
+                }
+            };
+            let spec = buffer.spec();
+            let rate = spec.rate();
+            let channels = spec.channels().count().max(1);
+            if info.sample_rate == 0 {
+                info.sample_rate = rate;
+            }
+            info.channels = channels;
+            if wanted == usize::MAX && window.len_s.is_finite() {
+                wanted = (window.len_s * f64::from(rate)) as usize;
+            }
+            interleaved.clear();
+            buffer.copy_to_vec_interleaved(&mut interleaved);
+            let frames = interleaved.len() / channels;
+            if frames == 0 {
+                continue;
+            }
+            if meter.is_none() {
+                meter = ebur128::EbuR128::new(
+                    channels as u32,
+                    rate,
+                    ebur128::Mode::I | ebur128::Mode::LRA,
+                )
+                .ok();
+            }
+            if let Some(meter) = meter.as_mut() {
+                let _ = meter.add_frames_f32(&interleaved[..frames * channels]);
+            }
+            decoded_frames += frames as u64;
+            mono.extend(
+                interleaved
+                    .chunks_exact(channels)
+                    .map(|frame| frame.iter().sum::<f32>() / channels as f32),
+            );
+        }
+        mono.truncate(wanted);
+        if mono.is_empty() {
+            continue;
+        }
+        segments.push(to_analysis_rate(&mono, info.sample_rate, &mut resampler));
+    }
+
+    if decoded_frames == 0 || segments.is_empty() {
+        return Err(DecodeError::Empty);
+    }
+    let loudness = meter
+        .map(|m| Loudness {
+            integrated_lufs: m.loudness_global().unwrap_or(-70.0).max(-70.0) as f32,
+            range_lu: m.loudness_range().unwrap_or(0.0) as f32,
+        })
+        .unwrap_or_default();
+    Ok(Decoded {
+        decoded_s: decoded_frames as f64 / f64::from(info.sample_rate.max(1)),
+        info,
+        segments,
+        loudness,
+        bad_packets,
+    })
+}
+
+/// Resamples mono audio to [`ANALYSIS_RATE`] (rubato's FFT resampler; the
+/// resampler is built once per file and reused across windows).
+fn to_analysis_rate(mono: &[f32], rate: u32, resampler: &mut Option<Fft<f32>>) -> Vec<f32> {
+    if rate == ANALYSIS_RATE || rate == 0 {
+        return mono.to_vec();
+    }
+    if resampler.is_none() {
+        *resampler = Fft::<f32>::new(
+            rate as usize,
+            ANALYSIS_RATE as usize,
+            1024,
+            1,
+            FixedSync::Both,
+        )
+        .ok();
+    }
+    let Some(resampler) = resampler.as_mut() else {
+        return naive_resample(mono, rate);
+    };
+    let Ok(input) = InterleavedSlice::new(mono, 1, mono.len()) else {
+        return naive_resample(mono, rate);
+    };
+    match resampler.process_all(&input, mono.len(), None) {
+        Ok(out) => out.take_data(),
+        Err(_) => naive_resample(mono, rate),
+    }
+}
+
+/// Linear interpolation, only if rubato refuses a rate.
+fn naive_resample(mono: &[f32], rate: u32) -> Vec<f32> {
+    let ratio = f64::from(rate) / f64::from(ANALYSIS_RATE);
+    let n = (mono.len() as f64 / ratio) as usize;
+    (0..n)
+        .map(|i| {
+            let x = i as f64 * ratio;
+            let j = x as usize;
+            let frac = (x - j as f64) as f32;
+            let a = mono[j.min(mono.len() - 1)];
+            let b = mono[(j + 1).min(mono.len() - 1)];
+            a + (b - a) * frac
+        })
+        .collect()
+}
+
+/// Decodes every packet and discards the audio: the yardstick the analyser's
+/// speed is measured against. Returns seconds of audio decoded.
+pub fn decode_only(path: &Path) -> Result<f64, DecodeError> {
+    let Opened {
+        mut format,
+        mut decoder,
+        track_id,
+        params,
+        ..
+    } = open(path)?;
+    let mut frames = 0u64;
+    let mut rate = params.sample_rate.unwrap_or(0);
+    while let Ok(Some(packet)) = format.next_packet() {
+        if packet.track_id != track_id {
+            continue;
+        }
+        if let Ok(buffer) = decoder.decode(&packet) {
+            rate = buffer.spec().rate();
+            frames += buffer.frames() as u64;
+        }
+    }
+    Ok(frames as f64 / f64::from(rate.max(1)))
+}

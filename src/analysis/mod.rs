@@ -1,0 +1,71 @@
+//! Everything PlayGenie learns from one audio file: tags, stream facts, a
+//! content fingerprint and the [`FeatureVector`].
+
+pub mod decode;
+pub mod features;
+pub mod tags;
+
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
+
+pub use decode::{Coverage, DecodeError, StreamInfo, WindowPlan};
+pub use features::{FeatureVector, FEATURE_VERSION};
+pub use tags::Tags;
+
+/// The analysis of one file.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    pub tags: Tags,
+    pub stream: StreamInfo,
+    pub features: FeatureVector,
+    /// Seconds of audio decoded to compute the features.
+    pub decoded_s: f64,
+    /// Packets skipped as corrupt.
+    pub bad_packets: usize,
+}
+
+/// Tags, decode and features for `path`.
+pub fn analyse(path: &Path, coverage: Coverage) -> Result<Analysis, DecodeError> {
+    let decoded = decode::decode(path, coverage)?;
+    let tags = tags::read(path);
+    let mut extractor = features::Extractor::new();
+    for segment in &decoded.segments {
+        extractor.add_segment(segment);
+    }
+    let first = decoded.segments.first().map(Vec::as_slice).unwrap_or(&[]);
+    let last = decoded.segments.last().map(Vec::as_slice).unwrap_or(&[]);
+    // Transition energies over at most the outer 5 seconds.
+    let edge = 5 * features::ANALYSIS_RATE as usize;
+    let start = &first[..first.len().min(edge)];
+    let end = &last[last.len().saturating_sub(edge)..];
+    let features = extractor.finish(decoded.loudness, start, end);
+    Ok(Analysis {
+        tags,
+        stream: decoded.info,
+        features,
+        decoded_s: decoded.decoded_s,
+        bad_packets: decoded.bad_packets,
+    })
+}
+
+/// A content fingerprint that survives renames and moves: BLAKE3 over the
+/// size and the first and last 64 KiB. Cheap (two reads) even for huge
+/// files. Editing tags stored at the start of a file changes it; a moved
+/// *and* retagged file is then a new track.
+pub fn fingerprint(path: &Path) -> std::io::Result<String> {
+    const CHUNK: u64 = 64 * 1024;
+    let mut file = std::fs::File::open(path)?;
+    let size = file.metadata()?.len();
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(&size.to_le_bytes());
+    let mut buf = Vec::with_capacity(CHUNK as usize);
+    (&mut file).take(CHUNK).read_to_end(&mut buf)?;
+    hasher.update(&buf);
+    if size > 2 * CHUNK {
+        file.seek(SeekFrom::Start(size - CHUNK))?;
+        buf.clear();
+        (&mut file).take(CHUNK).read_to_end(&mut buf)?;
+        hasher.update(&buf);
+    }
+    Ok(hasher.finalize().to_hex()[..32].to_owned())
+}

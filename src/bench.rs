@@ -1,0 +1,212 @@
+//! `playgenie bench index DIR`: how fast and how good the analyser is.
+//!
+//! Speed: the same files are (1) analysed as indexing does and (2) merely
+//! decoded in full by Symphonia, on the same threads in the same run; the
+//! ratio of their throughputs is the figure that matters, because it does
+//! not depend on the machine. Quality: precision@5 of nearest neighbours in
+//! z-scored feature space, where a neighbour counts when it comes from the
+//! same top-level folder of DIR (one folder per album or soundtrack package).
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::analysis::{self, Coverage};
+use crate::error::{Error, Result};
+use crate::library::is_audio_file;
+
+/// The benchmark's figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct IndexBench {
+    pub files: usize,
+    pub failed: usize,
+    pub threads: usize,
+    pub audio_s: f64,
+    pub analyse_s: f64,
+    pub decode_only_s: f64,
+    pub tracks_per_s: f64,
+    /// Seconds of audio (track length) analysed per wall second.
+    pub audio_s_per_s: f64,
+    /// Full-decode throughput in seconds of audio per wall second.
+    pub decode_only_audio_s_per_s: f64,
+    /// analyse throughput / decode-only throughput.
+    pub ratio_vs_full_decode: f64,
+    /// Seconds of audio actually decoded by the analyser.
+    pub decoded_by_analyser_s: f64,
+    pub peak_memory_mb: Option<f64>,
+    pub precision_at_5: Option<f64>,
+    /// Chance level of precision@5 for these labels.
+    pub chance_at_5: Option<f64>,
+}
+
+fn label_of(root: &Path, file: &Path) -> String {
+    file.strip_prefix(root)
+        .ok()
+        .and_then(|rel| rel.components().next())
+        .filter(|_| file.parent() != Some(root))
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Runs the benchmark on every music file below `root`.
+pub fn index(root: &Path, coverage: Coverage, threads: Option<usize>) -> Result<IndexBench> {
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(root)
+        .follow_links(true)
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_file() && is_audio_file(e.path()))
+        .map(|e| e.into_path())
+        .collect();
+    files.sort();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .build()
+        .map_err(|e| Error::Scan(format!("cannot start worker threads: {e}")))?;
+    let threads = pool.current_num_threads();
+
+    let started = Instant::now();
+    let analysed: Vec<_> = pool.install(|| {
+        files
+            .par_iter()
+            .map(|f| (f.clone(), analysis::analyse(f, coverage)))
+            .collect()
+    });
+    let analyse_s = started.elapsed().as_secs_f64();
+
+    let started = Instant::now();
+    let decoded: Vec<f64> = pool.install(|| {
+        files
+            .par_iter()
+            .map(|f| analysis::decode::decode_only(f).unwrap_or(0.0))
+            .collect()
+    });
+    let decode_only_s = started.elapsed().as_secs_f64();
+
+    let ok: Vec<_> = analysed
+        .into_iter()
+        .filter_map(|(path, result)| result.ok().map(|a| (path, a)))
+        .collect();
+    let audio_s: f64 = ok
+        .iter()
+        .map(|(_, a)| a.stream.duration_s.unwrap_or(a.decoded_s))
+        .sum();
+    let full_audio_s: f64 = decoded.iter().sum();
+    let decoded_by_analyser_s = ok.iter().map(|(_, a)| a.decoded_s).sum();
+
+    let labels: Vec<String> = ok.iter().map(|(p, _)| label_of(root, p)).collect();
+    let vectors: Vec<Vec<f32>> = ok.iter().map(|(_, a)| a.features.to_numeric()).collect();
+    let (precision, chance) = precision_at_k(&vectors, &labels, 5);
+
+    let audio_s_per_s = audio_s / analyse_s.max(1e-9);
+    let decode_only_audio_s_per_s = full_audio_s / decode_only_s.max(1e-9);
+    Ok(IndexBench {
+        files: files.len(),
+        failed: files.len() - ok.len(),
+        threads,
+        audio_s,
+        analyse_s,
+        decode_only_s,
+        tracks_per_s: ok.len() as f64 / analyse_s.max(1e-9),
+        audio_s_per_s,
+        decode_only_audio_s_per_s,
+        ratio_vs_full_decode: audio_s_per_s / decode_only_audio_s_per_s.max(1e-9),
+        decoded_by_analyser_s,
+        peak_memory_mb: peak_memory_mb(),
+        precision_at_5: precision,
+        chance_at_5: chance,
+    })
+}
+
+/// Mean precision@k of nearest neighbours (Euclidean, z-scored columns)
+/// sharing the query's label, and the chance level. `None` without labels.
+pub fn precision_at_k(
+    vectors: &[Vec<f32>],
+    labels: &[String],
+    k: usize,
+) -> (Option<f64>, Option<f64>) {
+    let n = vectors.len();
+    if n <= k || labels.iter().all(String::is_empty) {
+        return (None, None);
+    }
+    let dims = vectors[0].len();
+    let mut z = vectors.to_vec();
+    for d in 0..dims {
+        let mean = vectors.iter().map(|v| f64::from(v[d])).sum::<f64>() / n as f64;
+        let var = vectors
+            .iter()
+            .map(|v| (f64::from(v[d]) - mean).powi(2))
+            .sum::<f64>()
+            / n as f64;
+        let std = var.sqrt().max(1e-9);
+        for v in &mut z {
+            v[d] = ((f64::from(v[d]) - mean) / std) as f32;
+        }
+    }
+    let mut total = 0.0;
+    let mut chance = 0.0;
+    for i in 0..n {
+        let mut dist: Vec<(f32, usize)> = (0..n)
+            .filter(|&j| j != i)
+            .map(|j| {
+                let d = z[i]
+                    .iter()
+                    .zip(&z[j])
+                    .map(|(a, b)| (a - b) * (a - b))
+                    .sum::<f32>();
+                (d, j)
+            })
+            .collect();
+        dist.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let hits = dist[..k]
+            .iter()
+            .filter(|(_, j)| labels[*j] == labels[i])
+            .count();
+        total += hits as f64 / k as f64;
+        let same = labels.iter().filter(|l| **l == labels[i]).count() - 1;
+        chance += same as f64 / (n - 1) as f64;
+    }
+    (Some(total / n as f64), Some(chance / n as f64))
+}
+
+/// Peak resident memory of this process (Linux), MB.
+pub fn peak_memory_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn precision_counts_neighbours_with_the_same_label() {
+        let vectors = vec![
+            vec![0.0, 0.0],
+            vec![0.1, 0.0],
+            vec![0.0, 0.1],
+            vec![10.0, 10.0],
+            vec![10.1, 10.0],
+            vec![10.0, 10.1],
+        ];
+        let labels: Vec<String> = ["a", "a", "a", "b", "b", "b"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let (p, chance) = precision_at_k(&vectors, &labels, 2);
+        assert_eq!(p, Some(1.0));
+        assert!((chance.unwrap_or(0.0) - 0.4).abs() < 1e-9);
+        let (p1, _) = precision_at_k(&vectors, &labels, 5);
+        assert!((p1.unwrap_or(0.0) - 0.4).abs() < 1e-9);
+    }
+
+    #[test]
+    fn labels_are_top_level_folders() {
+        let root = Path::new("/lib");
+        assert_eq!(label_of(root, Path::new("/lib/wesnoth/a/b.ogg")), "wesnoth");
+        assert_eq!(label_of(root, Path::new("/lib/loose.ogg")), "");
+    }
+}

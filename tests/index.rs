@@ -1,0 +1,439 @@
+//! Indexing, end to end: the real `playgenie` binary on real files in a
+//! temporary library and a real SQLite database.
+//!
+//! Where the truth must be known exactly the audio is generated (a sine at a
+//! known level, a click track at a known tempo, a C major chord); the bundled
+//! demo library supplies real music; bad inputs are made on the spot.
+
+use std::f32::consts::TAU;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const RATE: u32 = 44_100;
+
+fn playgenie(home: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_playgenie"));
+    cmd.env("PLAYGENIE_HOME", home)
+        .env("PLAYGENIE_DEVICE", "cpu")
+        .env("RUST_LOG", "warn");
+    cmd
+}
+
+fn run_ok(cmd: &mut Command) -> Output {
+    let output = cmd.output().expect("playgenie runs");
+    assert!(
+        output.status.success(),
+        "playgenie failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+fn index(home: &Path, dir: &Path) -> Value {
+    let out = run_ok(playgenie(home).arg("index").arg(dir).arg("--json"));
+    serde_json::from_slice(&out.stdout).expect("index --json")
+}
+
+fn tracks(home: &Path) -> Vec<Value> {
+    let out = run_ok(playgenie(home).args(["tracks", "--json"]));
+    serde_json::from_slice::<Value>(&out.stdout)
+        .expect("tracks --json")
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn scan_errors(home: &Path) -> Vec<Value> {
+    let out = run_ok(playgenie(home).args(["scan-errors", "--json"]));
+    serde_json::from_slice::<Value>(&out.stdout)
+        .expect("scan-errors --json")
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Writes a stereo 16-bit WAV from a mono generator.
+fn write_wav(path: &Path, seconds: f32, f: impl Fn(f32) -> f32) {
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: RATE,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(path, spec).expect("create wav");
+    for i in 0..(seconds * RATE as f32) as usize {
+        let s = (f(i as f32 / RATE as f32) * 32767.0).round() as i16;
+        w.write_sample(s).expect("sample");
+        w.write_sample(s).expect("sample");
+    }
+    w.finalize().expect("finalize wav");
+}
+
+fn by_title<'a>(tracks: &'a [Value], title: &str) -> &'a Value {
+    tracks
+        .iter()
+        .find(|t| t["title"] == title)
+        .unwrap_or_else(|| panic!("no track titled {title} in {tracks:?}"))
+}
+
+#[test]
+fn generated_signals_read_their_known_truth() {
+    let home = tempfile::tempdir().expect("home");
+    let lib = tempfile::tempdir().expect("library");
+    // A 1 kHz sine at -20 dBFS in both channels reads -20 LUFS (EBU 3341).
+    let amp = 10f32.powf(-20.0 / 20.0);
+    write_wav(&lib.path().join("sine.wav"), 20.0, |t| {
+        amp * (TAU * 1000.0 * t).sin()
+    });
+    // Clicks every 0.5 s: 120 BPM.
+    write_wav(&lib.path().join("clicks.wav"), 30.0, |t| {
+        let phase = t % 0.5;
+        if phase < 0.004 {
+            0.8 * (1.0 - phase / 0.004) * (TAU * 2000.0 * t).sin()
+        } else {
+            0.0
+        }
+    });
+    // C major: C3 C4 E4 G4.
+    write_wav(&lib.path().join("c_major.wav"), 10.0, |t| {
+        [130.81f32, 261.63, 329.63, 392.0]
+            .iter()
+            .map(|f| 0.15 * (TAU * f * t).sin())
+            .sum()
+    });
+
+    let report = index(home.path(), lib.path());
+    assert_eq!(report["added"], 3, "{report}");
+    assert_eq!(report["errors"], 0, "{report}");
+    let all = tracks(home.path());
+
+    let sine = &by_title(&all, "sine")["features"];
+    let lufs = sine["loudness_lufs"].as_f64().expect("loudness");
+    assert!((lufs + 20.0).abs() <= 0.5, "sine reads {lufs} LUFS");
+    assert!((sine["replaygain_db"].as_f64().expect("rg") - (-18.0 - lufs)).abs() < 1e-3);
+
+    let clicks = &by_title(&all, "clicks")["features"];
+    let bpm = clicks["tempo_bpm"].as_f64().expect("tempo");
+    assert!((bpm - 120.0).abs() <= 2.0, "click track reads {bpm} BPM");
+
+    let chord = &by_title(&all, "c major")["features"];
+    assert_eq!(
+        (chord["key"].as_u64(), chord["mode"].as_u64()),
+        (Some(0), Some(1)),
+        "{chord}"
+    );
+
+    // Titles were guessed from file names, and say so.
+    assert!(by_title(&all, "sine")["guessed"]
+        .as_array()
+        .is_some_and(|g| g.iter().any(|f| f == "title")));
+}
+
+#[test]
+fn the_demo_library_indexes_with_tags_and_container_durations() {
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo-library");
+    let home = tempfile::tempdir().expect("home");
+    let report = index(home.path(), &demo);
+    assert_eq!(report["errors"], 0, "{report}");
+    let all = tracks(home.path());
+    assert!(all.len() >= 15);
+    for t in &all {
+        assert_eq!(t["status"], "ok");
+        assert!(t["guessed"].as_array().is_some_and(Vec::is_empty), "{t}");
+        let duration = t["duration_s"].as_f64().expect("duration");
+        let truth = reference_duration(Path::new(t["path"].as_str().expect("path")));
+        assert!(
+            (duration - truth).abs() <= 0.5,
+            "{}: {duration} vs {truth}",
+            t["title"]
+        );
+        let f = &t["features"];
+        assert!(
+            f["loudness_lufs"]
+                .as_f64()
+                .is_some_and(|l| (-40.0..0.0).contains(&l)),
+            "{f}"
+        );
+        assert!(
+            f["tempo_bpm"]
+                .as_f64()
+                .is_some_and(|b| (50.0..=220.0).contains(&b)),
+            "{f}"
+        );
+    }
+    let albums: std::collections::HashSet<_> = all.iter().map(|t| t["album"].to_string()).collect();
+    assert!(albums.len() >= 2, "more than one album: {albums:?}");
+
+    // A second scan reads nothing again.
+    let again = index(home.path(), &demo);
+    assert_eq!(again["analysed"], 0, "{again}");
+    assert_eq!(again["unchanged"].as_u64(), Some(all.len() as u64));
+}
+
+#[test]
+fn moves_keep_identity_and_deletions_are_marked_missing() {
+    let home = tempfile::tempdir().expect("home");
+    let lib = tempfile::tempdir().expect("library");
+    std::fs::create_dir(lib.path().join("a")).expect("mkdir");
+    let tone = |f: f32| move |t: f32| 0.3 * (TAU * f * t).sin();
+    write_wav(&lib.path().join("a/one.wav"), 3.0, tone(440.0));
+    write_wav(&lib.path().join("a/two.wav"), 3.0, tone(660.0));
+    index(home.path(), lib.path());
+    let before = tracks(home.path());
+    let id_one = by_title(&before, "one")["id"].clone();
+
+    std::fs::create_dir(lib.path().join("b")).expect("mkdir");
+    std::fs::rename(
+        lib.path().join("a/one.wav"),
+        lib.path().join("b/renamed.wav"),
+    )
+    .expect("move");
+    std::fs::remove_file(lib.path().join("a/two.wav")).expect("delete");
+    let report = index(home.path(), lib.path());
+    assert_eq!(report["moved"], 1, "{report}");
+    assert_eq!(report["missing"], 1, "{report}");
+
+    let after = tracks(home.path());
+    let moved = after.iter().find(|t| t["id"] == id_one).expect("same id");
+    assert!(moved["path"]
+        .as_str()
+        .is_some_and(|p| p.ends_with("b/renamed.wav")));
+    assert_eq!(by_title(&after, "two")["status"], "missing");
+}
+
+fn has_tool(tool: &str) -> bool {
+    Command::new(tool).arg("-version").output().is_ok()
+}
+
+#[test]
+fn bad_inputs_are_recorded_with_a_reason_and_the_scan_goes_on() {
+    let home = tempfile::tempdir().expect("home");
+    let lib = tempfile::tempdir().expect("library");
+    let dir = lib.path();
+    write_wav(&dir.join("good.wav"), 2.0, |t| {
+        0.3 * (TAU * 440.0 * t).sin()
+    });
+    std::fs::write(dir.join("empty.mp3"), b"").expect("write");
+    let noise: Vec<u8> = (0..50_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    std::fs::write(dir.join("noise.mp3"), &noise).expect("write");
+    // A real Ogg Vorbis file cut to its first 3 KB.
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/demo-library/Battle for Wesnoth/knolls.ogg");
+    let bytes = std::fs::read(&demo).expect("demo file");
+    std::fs::write(dir.join("truncated.ogg"), &bytes[..3000]).expect("write");
+    // A symlink loop.
+    std::fs::create_dir(dir.join("loop")).expect("mkdir");
+    std::os::unix::fs::symlink(dir.join("loop"), dir.join("loop/again")).expect("symlink");
+    // A non-UTF-8 file name holding good audio.
+    let odd: PathBuf = {
+        use std::os::unix::ffi::OsStrExt;
+        dir.join(std::ffi::OsStr::from_bytes(b"caf\xe9.wav"))
+    };
+    std::fs::copy(dir.join("good.wav"), &odd).expect("copy");
+    // Opus, which Symphonia cannot decode.
+    std::fs::write(dir.join("speech.opus"), b"OggS not really").expect("write");
+
+    let report = index(home.path(), dir);
+    let errors = scan_errors(home.path());
+    let reason = |name: &str| {
+        errors
+            .iter()
+            .find(|e| e["path"].as_str().is_some_and(|p| p.ends_with(name)))
+            .unwrap_or_else(|| panic!("no scan error for {name}: {errors:?}"))
+    };
+    assert_eq!(reason("empty.mp3")["kind"], "corrupt");
+    assert!(reason("empty.mp3")["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("empty")));
+    assert!(
+        ["corrupt", "unsupported"].contains(&reason("noise.mp3")["kind"].as_str().unwrap_or(""))
+    );
+    assert_eq!(reason("speech.opus")["kind"], "unsupported");
+    assert!(reason("speech.opus")["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("convert")));
+    assert_eq!(reason("again")["kind"], "loop");
+    // The truncated file either decodes its first seconds or is reported;
+    // either way nothing crashed and the good files are in.
+    let all = tracks(home.path());
+    assert!(by_title(&all, "good")["features"].is_object());
+    assert!(all
+        .iter()
+        .any(|t| t["path"].as_str().is_some_and(|p| p.contains("caf"))));
+    assert!(report["added"].as_u64().is_some_and(|n| n >= 2), "{report}");
+
+    // Known-bad files that did not change are not retried.
+    let again = index(home.path(), dir);
+    assert_eq!(again["analysed"], 0, "{again}");
+}
+
+#[test]
+fn common_formats_decode_to_the_same_duration() {
+    if !has_tool("ffmpeg") {
+        panic!("ffmpeg is needed for the format tests (scripts/setup.sh --test installs it)");
+    }
+    let home = tempfile::tempdir().expect("home");
+    let lib = tempfile::tempdir().expect("library");
+    let src = lib.path().join("src.wav");
+    write_wav(&src, 12.0, |t| {
+        0.3 * (TAU * 440.0 * t).sin() * (TAU * 0.5 * t).sin()
+    });
+    for (name, args) in [
+        ("tone.flac", vec![]),
+        ("tone.mp3", vec!["-b:a", "192k"]),
+        ("tone.m4a", vec!["-c:a", "aac", "-b:a", "160k"]),
+        ("tone.ogg", vec!["-c:a", "libvorbis"]),
+        ("tone.aiff", vec![]),
+    ] {
+        let status = Command::new("ffmpeg")
+            .args(["-v", "error", "-y", "-i"])
+            .arg(&src)
+            .args(&args)
+            .arg(lib.path().join(name))
+            .status()
+            .expect("ffmpeg runs");
+        assert!(status.success(), "ffmpeg made no {name}");
+    }
+    let report = index(home.path(), lib.path());
+    assert_eq!(
+        report["errors"],
+        0,
+        "{report}: {:?}",
+        scan_errors(home.path())
+    );
+    let all = tracks(home.path());
+    assert_eq!(all.len(), 6);
+    for t in &all {
+        let d = t["duration_s"].as_f64().expect("duration");
+        assert!((d - 12.0).abs() <= 0.5, "{}: {d} s", t["path"]);
+    }
+}
+
+#[test]
+fn a_scan_killed_midway_leaves_a_sound_database_and_resumes() {
+    let home = tempfile::tempdir().expect("home");
+    let lib = tempfile::tempdir().expect("library");
+    let files = 48;
+    for i in 0..files {
+        let f = 200.0 + 20.0 * i as f32;
+        write_wav(&lib.path().join(format!("t{i:02}.wav")), 6.0, move |t| {
+            0.3 * (TAU * f * t).sin()
+        });
+    }
+    let mut child = playgenie(home.path())
+        .args(["index", "--threads", "1"])
+        .arg(lib.path())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn index");
+    let db_path = home.path().join("playgenie.sqlite3");
+    let count = |conn: &rusqlite::Connection| -> i64 {
+        conn.query_row("SELECT count(*) FROM tracks", [], |r| r.get(0))
+            .unwrap_or(0)
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let mut committed = 0;
+    while std::time::Instant::now() < deadline {
+        if let Ok(conn) = rusqlite::Connection::open_with_flags(
+            &db_path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        ) {
+            committed = count(&conn);
+            if committed > 0 {
+                break;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+    assert!(committed > 0, "no batch was committed in time");
+
+    let conn = rusqlite::Connection::open(&db_path).expect("open after kill");
+    let integrity: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .expect("integrity_check");
+    assert_eq!(integrity, "ok");
+    let survived = count(&conn);
+    drop(conn);
+
+    let report = index(home.path(), lib.path());
+    assert_eq!(report["unchanged"].as_i64(), Some(survived), "{report}");
+    assert_eq!(
+        report["analysed"].as_i64(),
+        Some(files - survived),
+        "{report}"
+    );
+    assert_eq!(tracks(home.path()).len() as i64, files);
+}
+
+/// The container's duration as ffprobe reads it, or sox where ffprobe
+/// refuses the file (a few of hyperrogue's Ogg files).
+fn reference_duration(path: &Path) -> f64 {
+    let read = |cmd: &mut Command| {
+        cmd.output().ok().and_then(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .trim()
+                .parse::<f64>()
+                .ok()
+        })
+    };
+    read(
+        Command::new("ffprobe")
+            .args([
+                "-v",
+                "error",
+                "-show_entries",
+                "format=duration",
+                "-of",
+                "csv=p=0",
+            ])
+            .arg(path),
+    )
+    .or_else(|| read(Command::new("soxi").arg("-D").arg(path)))
+    .unwrap_or_else(|| panic!("neither ffprobe nor soxi reads {}", path.display()))
+}
+
+/// The real test library from Debian's soundtrack packages
+/// (`scripts/fetch-test-music.sh`, run by `scripts/test.sh`, which sets
+/// PLAYGENIE_TEST_MUSIC). Outside CI and without the variable it is skipped.
+#[test]
+fn the_debian_soundtracks_index_with_container_durations() {
+    let Some(root) = std::env::var_os("PLAYGENIE_TEST_MUSIC").map(PathBuf::from) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must set PLAYGENIE_TEST_MUSIC (scripts/test.sh does)"
+        );
+        eprintln!(
+            "PLAYGENIE_TEST_MUSIC unset: run scripts/fetch-test-music.sh to include this test"
+        );
+        return;
+    };
+    let home = tempfile::tempdir().expect("home");
+    let report = index(home.path(), &root);
+    assert_eq!(
+        report["errors"],
+        0,
+        "{report}: {:?}",
+        scan_errors(home.path())
+    );
+    let all = tracks(home.path());
+    assert_eq!(
+        all.len(),
+        77,
+        "wesnoth 41 + singularity 16 + hyperrogue 17 + asc 3"
+    );
+    for t in &all {
+        let path = t["path"].as_str().expect("path");
+        let truth = reference_duration(Path::new(path));
+        let ours = t["duration_s"].as_f64().expect("duration");
+        assert!(
+            (ours - truth).abs() <= 0.5,
+            "{path}: ours {ours} s, container {truth} s"
+        );
+    }
+}

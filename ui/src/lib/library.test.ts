@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import { filterTracks, formatDuration, keyName, progressText, sortTracks, visibleRange } from "./library";
+import type { TrackRow } from "./types";
+
+function track(i: number, over: Partial<TrackRow> = {}): TrackRow {
+  return {
+    id: i,
+    path: `/m/${i}.ogg`,
+    status: "ok",
+    title: `Song ${i}`,
+    artist: `Artist ${i % 7}`,
+    album_artist: null,
+    album: `Album ${i % 13}`,
+    track_no: i % 12,
+    disc_no: null,
+    year: null,
+    genre: null,
+    guessed: [],
+    duration_s: 100 + (i % 50),
+    sample_rate: 44100,
+    channels: 2,
+    codec: "vorbis",
+    has_cover: false,
+    fingerprint: String(i),
+    features: {
+      version: 1,
+      loudness_lufs: -14,
+      loudness_range_lu: 5,
+      replaygain_db: -4,
+      tempo_bpm: 60 + (i % 120),
+      beat_strength: 0.5,
+      onset_rate: 2,
+      key: i % 12,
+      mode: i % 2,
+      key_confidence: 0.7,
+      spectral_centroid_hz: 1500,
+      analysed_seconds: 46,
+    },
+    ...over,
+  };
+}
+
+describe("library table logic", () => {
+  const many = Array.from({ length: 100_000 }, (_, i) => track(i));
+
+  it("finds tracks by every word across fields, case-insensitively", () => {
+    const hits = filterTracks(many, "song 4242 artist");
+    expect(hits.map((t) => t.id)).toContain(4242);
+    expect(hits.every((t) => t.title.includes("4242"))).toBe(true);
+    expect(filterTracks(many, "").length).toBe(100_000);
+    expect(filterTracks(many, "no such thing").length).toBe(0);
+  });
+
+  it("sorts by tempo both ways and keeps the input untouched", () => {
+    const up = sortTracks(many, { key: "tempo", ascending: true });
+    const down = sortTracks(many, { key: "tempo", ascending: false });
+    expect(up[0].features?.tempo_bpm).toBe(60);
+    expect(down[0].features?.tempo_bpm).toBe(179);
+    expect(many[0].id).toBe(0);
+    for (let i = 1; i < up.length; i += 997) {
+      expect(up[i].features!.tempo_bpm).toBeGreaterThanOrEqual(up[i - 1].features!.tempo_bpm);
+    }
+  });
+
+  it("renders only the rows in view", () => {
+    expect(visibleRange(0, 600, 30, 100_000)).toEqual({ first: 0, last: 28 });
+    expect(visibleRange(30_000, 600, 30, 100_000)).toEqual({ first: 992, last: 1028 });
+    expect(visibleRange(3_000_000, 600, 30, 100_000).last).toBe(100_000);
+  });
+
+  it("formats what people read", () => {
+    expect(formatDuration(185.2)).toBe("3:05");
+    expect(formatDuration(null)).toBe("");
+    expect(keyName(track(0, { features: { ...track(0).features!, key: 6, mode: 0 } }))).toBe("F♯ minor");
+    expect(progressText(3, 10, 1, 12.4)).toBe("3 of 10 files, 1 error, about 12 s left");
+    expect(progressText(10, 10, 0, 0)).toBe("10 of 10 files");
+  });
+});
