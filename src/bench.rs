@@ -39,6 +39,24 @@ pub struct IndexBench {
     pub precision_at_5: Option<f64>,
     /// Chance level of precision@5 for these labels.
     pub chance_at_5: Option<f64>,
+    /// What analysing windows costs against analysing whole files (only
+    /// with `compare_full`).
+    pub vs_full: Option<WindowCost>,
+}
+
+/// Agreement of windowed analysis with whole-file analysis.
+#[derive(Debug, Clone, Serialize)]
+pub struct WindowCost {
+    /// Mean absolute difference of integrated loudness, LU.
+    pub loudness_mae_lu: f64,
+    /// Largest absolute difference of integrated loudness, LU.
+    pub loudness_max_lu: f64,
+    /// Share of tracks whose tempo agrees within 4 %.
+    pub tempo_agreement: f64,
+    /// Share of tracks with the same key and mode.
+    pub key_agreement: f64,
+    /// precision@5 of the whole-file features.
+    pub full_precision_at_5: Option<f64>,
 }
 
 fn label_of(root: &Path, file: &Path) -> String {
@@ -51,7 +69,12 @@ fn label_of(root: &Path, file: &Path) -> String {
 }
 
 /// Runs the benchmark on every music file below `root`.
-pub fn index(root: &Path, coverage: Coverage, threads: Option<usize>) -> Result<IndexBench> {
+pub fn index(
+    root: &Path,
+    coverage: Coverage,
+    threads: Option<usize>,
+    compare_full: bool,
+) -> Result<IndexBench> {
     let mut files: Vec<PathBuf> = walkdir::WalkDir::new(root)
         .follow_links(true)
         .into_iter()
@@ -99,6 +122,50 @@ pub fn index(root: &Path, coverage: Coverage, threads: Option<usize>) -> Result<
     let vectors: Vec<Vec<f32>> = ok.iter().map(|(_, a)| a.features.to_numeric()).collect();
     let (precision, chance) = precision_at_k(&vectors, &labels, 5);
 
+    // Peak memory of indexing itself, before any whole-file comparison.
+    let peak_memory_mb = peak_memory_mb();
+    let vs_full = if compare_full && coverage != Coverage::Full {
+        let full: Vec<_> = pool.install(|| {
+            ok.par_iter()
+                .map(|(p, _)| analysis::analyse(p, Coverage::Full).ok())
+                .collect()
+        });
+        let pairs: Vec<_> = ok
+            .iter()
+            .zip(&full)
+            .filter_map(|((_, w), f)| f.as_ref().map(|f| (&w.features, &f.features)))
+            .collect();
+        let n = pairs.len().max(1) as f64;
+        let diffs: Vec<f64> = pairs
+            .iter()
+            .map(|(w, f)| f64::from((w.loudness_lufs - f.loudness_lufs).abs()))
+            .collect();
+        let full_vectors: Vec<Vec<f32>> = pairs.iter().map(|(_, f)| f.to_numeric()).collect();
+        let full_labels: Vec<String> = ok
+            .iter()
+            .zip(&full)
+            .filter(|(_, f)| f.is_some())
+            .map(|((p, _), _)| label_of(root, p))
+            .collect();
+        Some(WindowCost {
+            loudness_mae_lu: diffs.iter().sum::<f64>() / n,
+            loudness_max_lu: diffs.iter().copied().fold(0.0, f64::max),
+            tempo_agreement: pairs
+                .iter()
+                .filter(|(w, f)| (w.tempo_bpm - f.tempo_bpm).abs() <= 0.04 * f.tempo_bpm)
+                .count() as f64
+                / n,
+            key_agreement: pairs
+                .iter()
+                .filter(|(w, f)| w.key == f.key && w.mode == f.mode)
+                .count() as f64
+                / n,
+            full_precision_at_5: precision_at_k(&full_vectors, &full_labels, 5).0,
+        })
+    } else {
+        None
+    };
+
     let audio_s_per_s = audio_s / analyse_s.max(1e-9);
     let decode_only_audio_s_per_s = full_audio_s / decode_only_s.max(1e-9);
     Ok(IndexBench {
@@ -113,9 +180,10 @@ pub fn index(root: &Path, coverage: Coverage, threads: Option<usize>) -> Result<
         decode_only_audio_s_per_s,
         ratio_vs_full_decode: audio_s_per_s / decode_only_audio_s_per_s.max(1e-9),
         decoded_by_analyser_s,
-        peak_memory_mb: peak_memory_mb(),
+        peak_memory_mb,
         precision_at_5: precision,
         chance_at_5: chance,
+        vs_full,
     })
 }
 

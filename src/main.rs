@@ -93,6 +93,10 @@ enum BenchWhat {
         /// Number of windows in the middle of a long track.
         #[arg(long)]
         mids: Option<usize>,
+        /// Also analyse whole files and report what the windows cost in
+        /// loudness, tempo, key and precision.
+        #[arg(long)]
+        compare_full: bool,
         /// Worker threads (default: one per core).
         #[arg(long)]
         threads: Option<usize>,
@@ -218,6 +222,7 @@ fn run(command: Command) -> playgenie::Result<ExitCode> {
                     edge_s,
                     mid_s,
                     mids,
+                    compare_full,
                     threads,
                     json,
                 },
@@ -232,7 +237,7 @@ fn run(command: Command) -> playgenie::Result<ExitCode> {
                     mids: mids.unwrap_or(default.mids),
                 })
             };
-            let b = playgenie::bench::index(&dir, coverage, threads)?;
+            let b = playgenie::bench::index(&dir, coverage, threads, compare_full)?;
             if json {
                 println!("{}", to_json(&b));
             } else {
@@ -262,6 +267,16 @@ fn run(command: Command) -> playgenie::Result<ExitCode> {
                 match (b.precision_at_5, b.chance_at_5) {
                     (Some(p), Some(c)) => println!("precision@5           {p:.3} (chance {c:.3})"),
                     _ => println!("precision@5           n/a (needs files in labelled subfolders)"),
+                }
+                if let Some(c) = &b.vs_full {
+                    println!(
+                        "vs whole files        loudness |diff| mean {:.2} LU, max {:.2} LU; tempo within 4% {:.0}%; same key {:.0}%; whole-file precision@5 {}",
+                        c.loudness_mae_lu,
+                        c.loudness_max_lu,
+                        100.0 * c.tempo_agreement,
+                        100.0 * c.key_agreement,
+                        c.full_precision_at_5.map_or("n/a".into(), |p| format!("{p:.3}"))
+                    );
                 }
             }
             Ok(ExitCode::SUCCESS)
