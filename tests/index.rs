@@ -203,6 +203,30 @@ fn moves_keep_identity_and_deletions_are_marked_missing() {
     assert_eq!(by_title(&after, "two")["status"], "missing");
 }
 
+/// Prepends an ID3v2.4 tag holding one 5 MB TXXX frame to `audio`.
+fn with_big_id3_tag(audio: &[u8]) -> Vec<u8> {
+    fn syncsafe(n: usize) -> [u8; 4] {
+        [
+            (n >> 21) as u8 & 0x7f,
+            (n >> 14) as u8 & 0x7f,
+            (n >> 7) as u8 & 0x7f,
+            n as u8 & 0x7f,
+        ]
+    }
+    let mut frame_body = vec![3u8]; // UTF-8
+    frame_body.extend_from_slice(b"big\0");
+    frame_body.extend(std::iter::repeat_n(b'x', 5 * 1024 * 1024));
+    let mut frame = b"TXXX".to_vec();
+    frame.extend_from_slice(&syncsafe(frame_body.len()));
+    frame.extend_from_slice(&[0, 0]);
+    frame.extend_from_slice(&frame_body);
+    let mut out = b"ID3\x04\x00\x00".to_vec();
+    out.extend_from_slice(&syncsafe(frame.len()));
+    out.extend_from_slice(&frame);
+    out.extend_from_slice(audio);
+    out
+}
+
 fn has_tool(tool: &str) -> bool {
     Command::new(tool).arg("-version").output().is_ok()
 }
@@ -234,6 +258,14 @@ fn bad_inputs_are_recorded_with_a_reason_and_the_scan_goes_on() {
         dir.join(std::ffi::OsStr::from_bytes(b"caf\xe9.wav"))
     };
     std::fs::copy(dir.join("good.wav"), &odd).expect("copy");
+    // A WAV wrapped behind a 5 MB ID3v2.4 tag (one TXXX frame).
+    std::fs::write(
+        dir.join("big_tag.mp3"),
+        with_big_id3_tag(&std::fs::read(dir.join("good.wav")).expect("wav")),
+    )
+    .expect("write");
+    // A file that is gone by the time it is read (a dangling link).
+    std::os::unix::fs::symlink(dir.join("deleted.wav"), dir.join("vanished.wav")).expect("symlink");
     // Opus, which Symphonia cannot decode.
     std::fs::write(dir.join("speech.opus"), b"OggS not really").expect("write");
 
@@ -257,6 +289,19 @@ fn bad_inputs_are_recorded_with_a_reason_and_the_scan_goes_on() {
         .as_str()
         .is_some_and(|m| m.contains("convert")));
     assert_eq!(reason("again")["kind"], "loop");
+    assert!(
+        ["vanished", "unreadable"].contains(&reason("vanished.wav")["kind"].as_str().unwrap_or(""))
+    );
+    // The audio behind a 5 MB tag is found and indexed.
+    let big = tracks(home.path())
+        .into_iter()
+        .find(|t| {
+            t["path"]
+                .as_str()
+                .is_some_and(|p| p.ends_with("big_tag.mp3"))
+        })
+        .expect("the file behind the 5 MB tag is indexed");
+    assert!(big["features"].is_object());
     // The truncated file either decodes its first seconds or is reported;
     // either way nothing crashed and the good files are in.
     let all = tracks(home.path());
