@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
-use crate::analysis::{Analysis, FeatureVector};
+use crate::analysis::{Analysis, FeatureVector, Tags};
 use rusqlite_migration::{Migrations, M};
 
 use crate::error::{Error, Result};
@@ -194,27 +194,18 @@ pub struct ScanErrorRow {
     pub at: i64,
 }
 
-/// A track as listed by `playgenie tracks` and the library view.
+/// A track as listed by `playgenie tracks` and the library view (the tags
+/// are flattened into the same JSON object).
 #[derive(Debug, Clone, Serialize)]
 pub struct TrackRow {
     pub id: i64,
     pub path: String,
     pub status: String,
-    pub title: String,
-    pub artist: String,
-    pub album_artist: Option<String>,
-    pub album: String,
-    pub track_no: Option<u32>,
-    pub disc_no: Option<u32>,
-    pub year: Option<u32>,
-    pub genre: Option<String>,
-    /// Fields guessed from the path rather than read from tags.
-    pub guessed: Vec<String>,
-    pub duration_s: Option<f64>,
+    #[serde(flatten)]
+    pub tags: Tags,
     pub sample_rate: Option<u32>,
     pub channels: Option<u32>,
     pub codec: Option<String>,
-    pub has_cover: bool,
     pub fingerprint: String,
     pub features: Option<FeatureVector>,
 }
@@ -479,24 +470,26 @@ impl Db {
                     id: r.get(0)?,
                     path: r.get(1)?,
                     status: r.get(2)?,
-                    title: r.get(3)?,
-                    artist: r.get(4)?,
-                    album_artist: r.get(5)?,
-                    album: r.get(6)?,
-                    track_no: r.get(7)?,
-                    disc_no: r.get(8)?,
-                    year: r.get(9)?,
-                    genre: r.get(10)?,
-                    guessed: guessed
-                        .split(',')
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_owned)
-                        .collect(),
-                    duration_s: r.get(12)?,
+                    tags: Tags {
+                        title: r.get(3)?,
+                        artist: r.get(4)?,
+                        album_artist: r.get(5)?,
+                        album: r.get(6)?,
+                        track_no: r.get(7)?,
+                        disc_no: r.get(8)?,
+                        year: r.get(9)?,
+                        genre: r.get(10)?,
+                        duration_s: r.get(12)?,
+                        has_cover: r.get(16)?,
+                        guessed: guessed
+                            .split(',')
+                            .filter(|s| !s.is_empty())
+                            .map(str::to_owned)
+                            .collect(),
+                    },
                     sample_rate: r.get(13)?,
                     channels: r.get(14)?,
                     codec: r.get(15)?,
-                    has_cover: r.get(16)?,
                     fingerprint: r.get(17)?,
                     features: vector.and_then(|v| serde_json::from_str(&v).ok()),
                 })

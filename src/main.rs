@@ -291,10 +291,10 @@ fn run(command: Command) -> playgenie::Result<ExitCode> {
                     println!(
                         "{}\t{} - {}\t{}\t{:.1}s\t{}",
                         t.status,
-                        t.artist,
-                        t.title,
-                        t.album,
-                        t.duration_s.unwrap_or(0.0),
+                        t.tags.artist,
+                        t.tags.title,
+                        t.tags.album,
+                        t.tags.duration_s.unwrap_or(0.0),
                         f.map(|f| format!(
                             "{:.0} BPM, {}, {:.1} LUFS",
                             f.tempo_bpm,
