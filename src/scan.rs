@@ -326,3 +326,69 @@ fn analyse_one(candidate: &Candidate, coverage: Coverage) -> Outcome {
         Err(err) => failed("corrupt", err.to_string()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write_tone(path: &std::path::Path, step: f32) {
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate: 22_050,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        let mut w = hound::WavWriter::create(path, spec).expect("wav");
+        for i in 0..22_050 {
+            let s = (0.3 * (i as f32 * step).sin() * 32767.0) as i16;
+            w.write_sample(s).expect("sample");
+        }
+        w.finalize().expect("finalize");
+    }
+
+    #[test]
+    fn a_cancelled_scan_writes_nothing_and_marks_nothing_missing() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let lib = dir.path().join("lib");
+        std::fs::create_dir(&lib).expect("mkdir");
+        for (name, step) in [("a.wav", 0.1), ("b.wav", 0.2), ("c.wav", 0.3)] {
+            write_tone(&lib.join(name), step);
+        }
+        let db = Db::open(dir.path().join("t.sqlite3")).expect("db");
+        let folders = vec![lib.clone()];
+        let first = scan(
+            &db,
+            &folders,
+            &ScanOptions::default(),
+            &AtomicBool::new(false),
+            |_| {},
+        )
+        .expect("scan");
+        assert_eq!(first.added, 3);
+
+        std::fs::remove_file(lib.join("a.wav")).expect("delete");
+        write_tone(&lib.join("d.wav"), 0.4);
+        let cancel = AtomicBool::new(true);
+        let report = scan(&db, &folders, &ScanOptions::default(), &cancel, |_| {}).expect("scan");
+        assert!(report.cancelled);
+        assert_eq!(report.analysed, 0);
+        assert_eq!(
+            report.missing, 0,
+            "an interrupted walk must not judge files missing"
+        );
+        assert_eq!(db.tracks().expect("tracks").len(), 3);
+
+        let resumed = scan(
+            &db,
+            &folders,
+            &ScanOptions::default(),
+            &AtomicBool::new(false),
+            |_| {},
+        )
+        .expect("scan");
+        assert_eq!(
+            (resumed.added, resumed.missing, resumed.unchanged),
+            (1, 1, 2)
+        );
+    }
+}
