@@ -356,20 +356,16 @@ mod tests {
         }
         let db = Db::open(dir.path().join("t.sqlite3")).expect("db");
         let folders = vec![lib.clone()];
-        let first = scan(
-            &db,
-            &folders,
-            &ScanOptions::default(),
-            &AtomicBool::new(false),
-            |_| {},
-        )
-        .expect("scan");
+        let rescan = |cancelled: bool| {
+            let cancel = AtomicBool::new(cancelled);
+            scan(&db, &folders, &ScanOptions::default(), &cancel, |_| {}).expect("scan")
+        };
+        let first = rescan(false);
         assert_eq!(first.added, 3);
 
         std::fs::remove_file(lib.join("a.wav")).expect("delete");
         write_tone(&lib.join("d.wav"), 0.4);
-        let cancel = AtomicBool::new(true);
-        let report = scan(&db, &folders, &ScanOptions::default(), &cancel, |_| {}).expect("scan");
+        let report = rescan(true);
         assert!(report.cancelled);
         assert_eq!(report.analysed, 0);
         assert_eq!(
@@ -378,14 +374,7 @@ mod tests {
         );
         assert_eq!(db.tracks().expect("tracks").len(), 3);
 
-        let resumed = scan(
-            &db,
-            &folders,
-            &ScanOptions::default(),
-            &AtomicBool::new(false),
-            |_| {},
-        )
-        .expect("scan");
+        let resumed = rescan(false);
         assert_eq!(
             (resumed.added, resumed.missing, resumed.unchanged),
             (1, 1, 2)

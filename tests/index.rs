@@ -36,22 +36,21 @@ fn index(home: &Path, dir: &Path) -> Value {
     serde_json::from_slice(&out.stdout).expect("index --json")
 }
 
+/// Runs `playgenie COMMAND --json` and returns the listed objects.
+fn json_list(home: &Path, command: &str) -> Vec<Value> {
+    let out = run_ok(playgenie(home).args([command, "--json"]));
+    match serde_json::from_slice::<Value>(&out.stdout) {
+        Ok(Value::Array(items)) => items,
+        other => panic!("{command} --json printed no list: {other:?}"),
+    }
+}
+
 fn tracks(home: &Path) -> Vec<Value> {
-    let out = run_ok(playgenie(home).args(["tracks", "--json"]));
-    serde_json::from_slice::<Value>(&out.stdout)
-        .expect("tracks --json")
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
+    json_list(home, "tracks")
 }
 
 fn scan_errors(home: &Path) -> Vec<Value> {
-    let out = run_ok(playgenie(home).args(["scan-errors", "--json"]));
-    serde_json::from_slice::<Value>(&out.stdout)
-        .expect("scan-errors --json")
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
+    json_list(home, "scan-errors")
 }
 
 /// Writes a stereo 16-bit WAV from a mono generator.
