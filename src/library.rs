@@ -1,8 +1,8 @@
 //! Library folders: the places on disk the user keeps music in.
 //!
-//! For now a folder is summarised by walking it for files whose extension a
-//! Symphonia-backed scan can decode. The indexer (tags, features, SQLite
-//! rows per track) builds on this module.
+//! A folder is summarised by walking it for files whose extension the
+//! indexer handles ([`is_audio_file`], shared with `scan`): the count is what
+//! is on disk now, which the UI shows beside what is already indexed.
 
 use std::path::{Path, PathBuf};
 
