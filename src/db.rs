@@ -23,6 +23,7 @@ fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(include_str!("../migrations/0001_foundation.sql")),
         M::up(include_str!("../migrations/0002_library.sql")),
+        M::up(include_str!("../migrations/0003_covers.sql")),
     ])
 }
 
@@ -142,6 +143,7 @@ impl Db {
             }
         }
         tx.commit().map_err(|e| self.err(e))?;
+        self.prune_covers()?;
         Ok(removed > 0)
     }
 
@@ -208,6 +210,8 @@ pub struct TrackRow {
     pub codec: Option<String>,
     pub fingerprint: String,
     pub features: Option<FeatureVector>,
+    /// Key of the cover thumbnail ([`Db::cover`]), if the track has art.
+    pub cover: Option<String>,
 }
 
 /// What one write batch did.
@@ -327,12 +331,20 @@ impl Db {
             };
             let tags = &file.analysis.tags;
             let stream = &file.analysis.stream;
+            let cover = file.analysis.cover.as_deref();
+            if let Some(c) = cover {
+                tx.execute(
+                    "INSERT OR IGNORE INTO covers (hash, width, height, jpeg) VALUES (?1, ?2, ?3, ?4)",
+                    params![c.hash, c.width, c.height, c.jpeg],
+                )
+                .map_err(|e| self.err(e))?;
+            }
             tx.execute(
                 "UPDATE tracks SET display_path = ?2, fingerprint = ?3, size = ?4, mtime_ns = ?5,
                    status = 'ok', title = ?6, artist = ?7, album_artist = ?8, album = ?9,
                    track_no = ?10, disc_no = ?11, year = ?12, genre = ?13, guessed = ?14,
                    duration_s = ?15, sample_rate = ?16, channels = ?17, codec = ?18,
-                   has_cover = ?19, updated_at = ?20
+                   has_cover = ?19, updated_at = ?20, cover = ?21
                  WHERE id = ?1",
                 params![
                     id,
@@ -355,6 +367,7 @@ impl Db {
                     stream.codec,
                     tags.has_cover,
                     at,
+                    cover.map(|c| &c.hash),
                 ],
             )
             .map_err(|e| self.err(e))?;
@@ -434,6 +447,33 @@ impl Db {
         Ok(())
     }
 
+    /// Drops recorded errors of files under `folders` that no longer exist
+    /// (their reason no longer helps anyone). Returns how many went.
+    pub fn forget_errors_of_deleted_files(&self, folders: &[PathBuf]) -> Result<usize> {
+        let paths: Vec<Vec<u8>> = {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT path FROM scan_errors")
+                .map_err(|e| self.err(e))?;
+            let rows = stmt.query_map([], |r| r.get(0)).map_err(|e| self.err(e))?;
+            rows.collect::<rusqlite::Result<_>>()
+                .map_err(|e| self.err(e))?
+        };
+        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        let mut forgotten = 0;
+        for key in paths {
+            let path = key_path(&key);
+            let gone = std::fs::symlink_metadata(&path).is_err();
+            if gone && folders.iter().any(|f| path.starts_with(f)) {
+                forgotten += tx
+                    .execute("DELETE FROM scan_errors WHERE path = ?1", params![key])
+                    .map_err(|e| self.err(e))?;
+            }
+        }
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(forgotten)
+    }
+
     /// Marks tracks as missing (their file is gone). Returns how many changed.
     pub fn mark_missing(&self, ids: &[i64]) -> Result<usize> {
         let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
@@ -457,7 +497,8 @@ impl Db {
             .prepare(
                 "SELECT t.id, t.display_path, t.status, t.title, t.artist, t.album_artist, t.album,
                         t.track_no, t.disc_no, t.year, t.genre, t.guessed, t.duration_s,
-                        t.sample_rate, t.channels, t.codec, t.has_cover, t.fingerprint, f.vector
+                        t.sample_rate, t.channels, t.codec, t.has_cover, t.fingerprint, f.vector,
+                        t.cover
                  FROM tracks t LEFT JOIN track_features f ON f.track_id = t.id
                  ORDER BY coalesce(t.album_artist, t.artist), t.album, t.disc_no, t.track_no, t.title",
             )
@@ -491,11 +532,35 @@ impl Db {
                     channels: r.get(14)?,
                     codec: r.get(15)?,
                     fingerprint: r.get(17)?,
+                    cover: r.get(19)?,
                     features: vector.and_then(|v| serde_json::from_str(&v).ok()),
                 })
             })
             .map_err(|e| self.err(e))?;
         rows.collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Deletes thumbnails no track uses any more. Returns how many went.
+    pub fn prune_covers(&self) -> Result<usize> {
+        self.conn
+            .execute(
+                "DELETE FROM covers WHERE hash NOT IN
+                   (SELECT cover FROM tracks WHERE cover IS NOT NULL)",
+                [],
+            )
+            .map_err(|e| self.err(e))
+    }
+
+    /// The JPEG thumbnail stored under `hash` (see [`TrackRow::cover`]).
+    pub fn cover(&self, hash: &str) -> Result<Option<Vec<u8>>> {
+        self.conn
+            .query_row(
+                "SELECT jpeg FROM covers WHERE hash = ?1",
+                params![hash],
+                |r| r.get(0),
+            )
+            .optional()
             .map_err(|e| self.err(e))
     }
 
@@ -568,7 +633,7 @@ mod tests {
     fn a_new_database_is_at_the_latest_schema_in_wal_mode() {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = Db::open(dir.path().join("t.sqlite3")).expect("open");
-        assert_eq!(db.schema_version().expect("version"), 2);
+        assert_eq!(db.schema_version().expect("version"), 3);
         let mode: String = db
             .conn
             .pragma_query_value(None, "journal_mode", |row| row.get(0))

@@ -38,6 +38,10 @@ pub enum Error {
     /// The scan could not run at all (individual bad files never cause this).
     #[error("cannot scan the library: {0}")]
     Scan(String),
+    /// The library folders cannot be watched for changes (scans by hand
+    /// still work).
+    #[error("cannot watch the library for changes: {0}")]
+    Watch(String),
     /// The backend self-test could not read its results back.
     #[error("compute backend self-test failed: {0}")]
     SelfTest(#[from] playgenie_models::selftest::SelfTestError),

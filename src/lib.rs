@@ -13,6 +13,7 @@ pub mod library;
 pub mod logging;
 pub mod paths;
 pub mod scan;
+pub mod watch;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
@@ -85,20 +86,31 @@ impl Core {
         self.db.remove_library_folder(dir)
     }
 
-    /// Rescans every library folder on a connection of its own, so the app
-    /// can keep reading the database (WAL) while a long scan writes.
-    pub fn scan_all(
+    /// Rescans the library on a connection of its own, so the app can keep
+    /// reading the database (WAL) while a long scan writes. `scope` limits
+    /// the scan to folders inside the library (what the folder watcher saw
+    /// change); `None` rescans every library folder.
+    pub fn scan_library(
         paths: &AppPaths,
+        scope: Option<&[PathBuf]>,
         options: &scan::ScanOptions,
         cancel: &AtomicBool,
         progress: impl FnMut(&scan::ScanProgress),
     ) -> Result<scan::ScanReport> {
         let db = Db::open(&paths.database)?;
-        let folders: Vec<PathBuf> = db
+        let library: Vec<PathBuf> = db
             .library_folders()?
             .into_iter()
             .filter(|f| f.is_dir())
             .collect();
+        let folders = match scope {
+            None => library,
+            Some(scope) => scope
+                .iter()
+                .filter(|f| library.iter().any(|root| f.starts_with(root)))
+                .cloned()
+                .collect(),
+        };
         scan::scan(&db, &folders, options, cancel, progress)
     }
 

@@ -113,6 +113,11 @@ enum LibraryAction {
         /// The folder (searched recursively).
         dir: PathBuf,
     },
+    /// Remove a folder and its tracks from the library (files stay on disk).
+    Remove {
+        /// The folder, as added (a folder that no longer exists works too).
+        dir: PathBuf,
+    },
     /// List the library folders.
     List {
         /// Print JSON.
@@ -329,6 +334,15 @@ fn run(command: Command) -> playgenie::Result<ExitCode> {
                         folder.path.display(),
                         folder.audio_files
                     );
+                }
+                LibraryAction::Remove { dir } => {
+                    let absolute = std::fs::canonicalize(&dir).unwrap_or(dir);
+                    if core.remove_library_folder(&absolute)? {
+                        println!("{}: removed from the library", absolute.display());
+                    } else {
+                        println!("{} was not a library folder", absolute.display());
+                        return Ok(ExitCode::FAILURE);
+                    }
                 }
                 LibraryAction::List { json } => {
                     let folders = core.library_folders()?;

@@ -31,6 +31,9 @@ pub const UNSUPPORTED_AUDIO: [&str; 9] = [
     "opus", "wma", "ape", "mpc", "wv", "dsf", "dff", "mid", "midi",
 ];
 
+/// The error kind of a file that was deleted while the scan ran.
+const VANISHED: &str = "vanished";
+
 const BATCH: usize = 16;
 const BATCH_INTERVAL: Duration = Duration::from_millis(500);
 
@@ -97,7 +100,7 @@ fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
 
 fn io_kind(err: &std::io::Error) -> &'static str {
     match err.kind() {
-        std::io::ErrorKind::NotFound => "vanished",
+        std::io::ErrorKind::NotFound => VANISHED,
         _ => "unreadable",
     }
 }
@@ -113,10 +116,44 @@ pub fn scan(
 ) -> Result<ScanReport> {
     let started = Instant::now();
     let mut report = ScanReport::default();
+    let Walk { seen, todo } = walk(db, folders, &mut report)?;
+    write_analysed(
+        db,
+        Pass {
+            seen,
+            todo,
+            started,
+        },
+        folders,
+        options,
+        cancel,
+        &mut report,
+        &mut progress,
+    )?;
+    report.elapsed_s = started.elapsed().as_secs_f64();
+    tracing::info!(?report, "scan finished");
+    Ok(report)
+}
+
+/// What the walk found: every audio file seen, and those to (re)analyse.
+struct Walk {
+    seen: HashSet<Vec<u8>>,
+    todo: Vec<Candidate>,
+}
+
+/// The state the analysis pass starts from.
+struct Pass {
+    seen: HashSet<Vec<u8>>,
+    todo: Vec<Candidate>,
+    started: Instant,
+}
+
+/// Step 1: walk the folders, record what cannot even be listed, and pick
+/// the files that are new or changed.
+fn walk(db: &Db, folders: &[PathBuf], report: &mut ScanReport) -> Result<Walk> {
+    db.forget_errors_of_deleted_files(folders)?;
     let known = db.known_tracks()?;
     let failed = db.failed_files()?;
-
-    // 1. Walk.
     let mut seen: HashSet<Vec<u8>> = HashSet::new();
     let mut todo = Vec::new();
     for folder in folders {
@@ -196,8 +233,25 @@ pub fn scan(
             });
         }
     }
+    Ok(Walk { seen, todo })
+}
 
-    // 2. Analyse in parallel; write from this thread in batches.
+/// Steps 2 and 3: analyse the candidates on all cores, write the results
+/// from this thread in batches, then mark what was not seen as missing.
+fn write_analysed(
+    db: &Db,
+    pass: Pass,
+    folders: &[PathBuf],
+    options: &ScanOptions,
+    cancel: &AtomicBool,
+    report: &mut ScanReport,
+    progress: &mut impl FnMut(&ScanProgress),
+) -> Result<()> {
+    let Pass {
+        mut seen,
+        todo,
+        started,
+    } = pass;
     let total = todo.len();
     let coverage = options.coverage;
     let pool = rayon::ThreadPoolBuilder::new()
@@ -208,6 +262,7 @@ pub fn scan(
     let seen_ref = &seen;
     let mut counts = WriteCounts::default();
     let mut decoded_s = 0.0;
+    let mut vanished: Vec<Vec<u8>> = Vec::new();
     let write_result = std::thread::scope(|scope| -> Result<()> {
         scope.spawn(move || {
             pool.install(|| {
@@ -250,6 +305,9 @@ pub fn scan(
                 } => {
                     report.errors += 1;
                     db.record_scan_error(&path, kind, &message, size, mtime_ns)?;
+                    if kind == VANISHED {
+                        vanished.push(path_key(&path));
+                    }
                     path.display().to_string()
                 }
             };
@@ -269,6 +327,10 @@ pub fn scan(
         flush(&mut batch)
     });
     write_result?;
+    // A file deleted after the walk listed it is gone, not merely failed.
+    for key in &vanished {
+        seen.remove(key);
+    }
     report.analysed = counts.added + counts.updated + counts.moved;
     report.added = counts.added;
     report.updated = counts.updated;
@@ -292,10 +354,9 @@ pub fn scan(
             .map(|(_, track)| track.id)
             .collect();
         report.missing = db.mark_missing(&gone)?;
+        db.prune_covers()?;
     }
-    report.elapsed_s = started.elapsed().as_secs_f64();
-    tracing::info!(?report, "scan finished");
-    Ok(report)
+    Ok(())
 }
 
 fn analyse_one(candidate: &Candidate, coverage: Coverage) -> Outcome {
@@ -344,6 +405,74 @@ mod tests {
             w.write_sample(s).expect("sample");
         }
         w.finalize().expect("finalize");
+    }
+
+    #[test]
+    fn a_file_deleted_during_the_scan_is_recorded_and_judged_missing() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let lib = dir.path().join("lib");
+        std::fs::create_dir(&lib).expect("mkdir");
+        for (name, step) in [("a.wav", 0.1), ("b.wav", 0.2), ("c.wav", 0.3)] {
+            write_tone(&lib.join(name), step);
+        }
+        let db = Db::open(dir.path().join("t.sqlite3")).expect("db");
+        let folders = vec![lib.clone()];
+        let cancel = AtomicBool::new(false);
+        let first = scan(&db, &folders, &ScanOptions::default(), &cancel, |_| {}).expect("scan");
+        assert_eq!(first.added, 3);
+
+        // b changes and d appears, so the walk lists both for analysis ...
+        std::thread::sleep(Duration::from_millis(20));
+        write_tone(&lib.join("b.wav"), 0.25);
+        write_tone(&lib.join("d.wav"), 0.4);
+        let mut report = ScanReport::default();
+        let Walk { seen, todo } = walk(&db, &folders, &mut report).expect("walk");
+        assert_eq!(todo.len(), 2);
+        // ... and both are deleted before a worker opens them.
+        std::fs::remove_file(lib.join("b.wav")).expect("delete");
+        std::fs::remove_file(lib.join("d.wav")).expect("delete");
+        let pass = Pass {
+            seen,
+            todo,
+            started: Instant::now(),
+        };
+        let options = ScanOptions::default();
+        write_analysed(
+            &db,
+            pass,
+            &folders,
+            &options,
+            &cancel,
+            &mut report,
+            &mut |_| {},
+        )
+        .expect("the scan goes on");
+
+        assert_eq!((report.errors, report.missing), (2, 1));
+        let errors = db.scan_errors().expect("errors");
+        for name in ["b.wav", "d.wav"] {
+            let error = errors
+                .iter()
+                .find(|e| e.path.ends_with(name))
+                .unwrap_or_else(|| panic!("no error for {name}: {errors:?}"));
+            assert_eq!(error.kind, "vanished");
+        }
+        let status: Vec<(String, String)> = db
+            .tracks()
+            .expect("tracks")
+            .into_iter()
+            .map(|t| (t.tags.title, t.status))
+            .collect();
+        assert!(
+            status.contains(&("b".into(), "missing".into())),
+            "{status:?}"
+        );
+        assert!(status.contains(&("a".into(), "ok".into())), "{status:?}");
+
+        // The next scan forgets errors about files that no longer exist.
+        let again = scan(&db, &folders, &options, &cancel, |_| {}).expect("scan");
+        assert_eq!(again.errors, 0);
+        assert!(db.scan_errors().expect("errors").is_empty());
     }
 
     #[test]

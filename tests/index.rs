@@ -315,6 +315,88 @@ fn bad_inputs_are_recorded_with_a_reason_and_the_scan_goes_on() {
     assert_eq!(again["analysed"], 0, "{again}");
 }
 
+/// `playgenie` as a process that file permissions apply to. Root ignores
+/// them (CAP_DAC_OVERRIDE), and CI runs as root, so there the process gives
+/// up those two capabilities first (util-linux `setpriv`).
+fn playgenie_bound_by_permissions(home: &Path) -> Command {
+    let root = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .and_then(|l| l.split_whitespace().nth(2).map(|euid| euid == "0"))
+        })
+        .unwrap_or(false);
+    if !root {
+        return playgenie(home);
+    }
+    let plain = playgenie(home);
+    let mut cmd = Command::new("setpriv");
+    cmd.args([
+        "--bounding-set=-dac_override,-dac_read_search",
+        "--inh-caps=-dac_override,-dac_read_search",
+    ])
+    .arg(plain.get_program());
+    for (key, value) in plain.get_envs() {
+        if let Some(value) = value {
+            cmd.env(key, value);
+        }
+    }
+    cmd
+}
+
+#[test]
+fn unreadable_files_and_folders_are_recorded_and_the_scan_goes_on() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = tempfile::tempdir().expect("home");
+    let lib = tempfile::tempdir().expect("library");
+    let dir = lib.path();
+    let tone = |t: f32| 0.3 * (TAU * 440.0 * t).sin();
+    write_wav(&dir.join("good.wav"), 1.0, tone);
+    write_wav(&dir.join("locked.wav"), 1.0, tone);
+    let locked_dir = dir.join("locked folder");
+    std::fs::create_dir(&locked_dir).expect("mkdir");
+    write_wav(&locked_dir.join("inside.wav"), 1.0, tone);
+    let mode = |path: &Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod")
+    };
+    mode(&dir.join("locked.wav"), 0o000);
+    mode(&locked_dir, 0o000);
+
+    let output = playgenie_bound_by_permissions(home.path())
+        .arg("index")
+        .arg(dir)
+        .arg("--json")
+        .output()
+        .expect("playgenie runs");
+    // Put permissions back first so the temporary folder can be removed.
+    mode(&dir.join("locked.wav"), 0o644);
+    mode(&locked_dir, 0o755);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    let errors = scan_errors(home.path());
+    for name in ["locked.wav", "locked folder"] {
+        let error = errors
+            .iter()
+            .find(|e| e["path"].as_str().is_some_and(|p| p.ends_with(name)))
+            .unwrap_or_else(|| panic!("no scan error for {name}: {errors:?}"));
+        assert_eq!(error["kind"], "unreadable", "{error}");
+        assert!(
+            error["message"]
+                .as_str()
+                .is_some_and(|m| m.to_lowercase().contains("permission denied")),
+            "{error}"
+        );
+    }
+    let all = tracks(home.path());
+    assert!(by_title(&all, "good")["features"].is_object());
+    assert_eq!(all.len(), 1, "only the readable file is indexed");
+}
+
 #[test]
 fn common_formats_decode_to_the_same_duration() {
     if !has_tool("ffmpeg") {
@@ -355,6 +437,82 @@ fn common_formats_decode_to_the_same_duration() {
         let d = t["duration_s"].as_f64().expect("duration");
         assert!((d - 12.0).abs() <= 0.5, "{}: {d} s", t["path"]);
     }
+}
+
+#[test]
+fn cover_art_becomes_one_shared_thumbnail() {
+    if !has_tool("ffmpeg") {
+        panic!("ffmpeg is needed for the cover art test (scripts/setup.sh --test installs it)");
+    }
+    let home = tempfile::tempdir().expect("home");
+    let lib = tempfile::tempdir().expect("library");
+    let dir = lib.path();
+    // A 600x400 picture: red left half, blue right half.
+    let picture = image::RgbImage::from_fn(600, 400, |x, _| {
+        image::Rgb(if x < 300 {
+            [230, 20, 20]
+        } else {
+            [20, 20, 230]
+        })
+    });
+    let cover = dir.join("art.jpg");
+    image::DynamicImage::ImageRgb8(picture)
+        .save_with_format(&cover, image::ImageFormat::Jpeg)
+        .expect("write jpeg");
+    let src = dir.join("src.wav");
+    write_wav(&src, 3.0, |t| 0.3 * (TAU * 330.0 * t).sin());
+    for (folder, name, codec) in [
+        ("embedded", "a.flac", "flac"),
+        ("embedded", "b.mp3", "libmp3lame"),
+    ] {
+        std::fs::create_dir_all(dir.join(folder)).expect("mkdir");
+        let status = Command::new("ffmpeg")
+            .args(["-v", "error", "-y", "-i"])
+            .arg(&src)
+            .arg("-i")
+            .arg(&cover)
+            .args(["-map", "0", "-map", "1", "-c:a", codec, "-c:v", "copy"])
+            .args(["-disposition:v", "attached_pic"])
+            .arg(dir.join(folder).join(name))
+            .status()
+            .expect("ffmpeg runs");
+        assert!(status.success(), "ffmpeg made no {name}");
+    }
+    std::fs::create_dir(dir.join("folder art")).expect("mkdir");
+    std::fs::copy(&src, dir.join("folder art/c.wav")).expect("copy");
+    std::fs::copy(&cover, dir.join("folder art/Folder.jpg")).expect("copy");
+    std::fs::create_dir(dir.join("no art")).expect("mkdir");
+    std::fs::rename(&src, dir.join("no art/d.wav")).expect("move");
+    std::fs::remove_file(&cover).expect("rm");
+
+    index(home.path(), dir);
+    let all = tracks(home.path());
+    let key = |title: &str| by_title(&all, title)["cover"].as_str().map(str::to_owned);
+    let shared = key("a").expect("the FLAC picture is found");
+    assert_eq!(key("b").as_deref(), Some(shared.as_str()), "MP3 APIC");
+    assert_eq!(key("c").as_deref(), Some(shared.as_str()), "Folder.jpg");
+    assert_eq!(key("d"), None);
+    assert_eq!(by_title(&all, "a")["has_cover"], true);
+    assert_eq!(by_title(&all, "c")["has_cover"], false, "not embedded");
+
+    // One stored thumbnail, 160 px on its long side, still red then blue.
+    let db = rusqlite::Connection::open(home.path().join("playgenie.sqlite3")).expect("open db");
+    let (count, jpeg): (i64, Vec<u8>) = db
+        .query_row("SELECT count(*), jpeg FROM covers", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .expect("covers");
+    assert_eq!(count, 1);
+    let thumb = image::load_from_memory(&jpeg).expect("jpeg").to_rgb8();
+    assert_eq!(thumb.dimensions(), (160, 107));
+    assert!(thumb.get_pixel(20, 50)[0] > 180 && thumb.get_pixel(140, 50)[2] > 180);
+
+    // Without tracks, no thumbnails are kept.
+    run_ok(playgenie(home.path()).args(["library", "remove"]).arg(dir));
+    let left: i64 = db
+        .query_row("SELECT count(*) FROM covers", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(left, 0);
 }
 
 #[test]

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use playgenie::db::{ScanErrorRow, TrackRow};
 use playgenie::doctor::{self, DoctorReport, SelfTestReport};
 use playgenie::scan::ScanOptions;
+use playgenie::watch::{self, LibraryWatcher};
 use playgenie::{logging, AppPaths, ComputeBackend, Core, CoreEvent, LibraryFolder};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, State};
@@ -25,6 +26,10 @@ struct AppState {
     paths: AppPaths,
     /// Set while a scan runs; the flag inside cancels it.
     scan: Mutex<Option<Arc<AtomicBool>>>,
+    /// Folders the watcher saw change while a scan ran; scanned next.
+    pending: Mutex<Vec<PathBuf>>,
+    /// Keeps the library current (None if the system refused a watcher).
+    watcher: Mutex<Option<LibraryWatcher>>,
     /// Chosen once, on a background thread at start-up, so the window opens
     /// at once even when a GPU driver takes seconds to come up.
     backend: Arc<OnceLock<ComputeBackend>>,
@@ -102,7 +107,8 @@ async fn add_library_folder(
         let core = state.core.lock().map_err(|_| lock_error())?;
         core.add_library_folder(std::path::Path::new(&path))?
     };
-    start_scan_in_background(&app, &state);
+    sync_watcher(&state);
+    start_scan_in_background(&app, &state, None);
     Ok(folder)
 }
 
@@ -112,15 +118,69 @@ async fn remove_library_folder(
     state: State<'_, AppState>,
     path: String,
 ) -> Result<bool, CommandError> {
-    let core = state.core.lock().map_err(|_| lock_error())?;
-    Ok(core.remove_library_folder(std::path::Path::new(&path))?)
+    let removed = {
+        let core = state.core.lock().map_err(|_| lock_error())?;
+        core.remove_library_folder(std::path::Path::new(&path))?
+    };
+    sync_watcher(&state);
+    Ok(removed)
+}
+
+/// Points the watcher at the current library folders.
+fn sync_watcher(state: &AppState) {
+    let folders = match state.core.lock().map(|core| core.db().library_folders()) {
+        Ok(Ok(folders)) => folders,
+        Ok(Err(err)) => {
+            tracing::warn!(%err, "cannot list library folders for the watcher");
+            return;
+        }
+        Err(_) => return,
+    };
+    if let Ok(mut watcher) = state.watcher.lock() {
+        if let Some(watcher) = watcher.as_mut() {
+            // Failures are logged inside; scans by hand still work.
+            watcher.sync(&folders);
+        }
+    }
+}
+
+/// Serves `cover://localhost/<key>`: a thumbnail JPEG from the database.
+fn cover_response(app: &AppHandle, key: &str) -> tauri::http::Response<Vec<u8>> {
+    use tauri::http::{header, Response, StatusCode};
+    let status = |code: StatusCode| {
+        Response::builder()
+            .status(code)
+            .body(Vec::new())
+            .unwrap_or_default()
+    };
+    if key.len() != 32 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return status(StatusCode::BAD_REQUEST);
+    }
+    let state = app.state::<AppState>();
+    let found = match state.core.lock() {
+        Ok(core) => core.db().cover(key),
+        Err(_) => return status(StatusCode::SERVICE_UNAVAILABLE),
+    };
+    match found {
+        Ok(Some(jpeg)) => Response::builder()
+            .header(header::CONTENT_TYPE, "image/jpeg")
+            // A key names one picture's bytes forever.
+            .header(header::CACHE_CONTROL, "max-age=31536000, immutable")
+            .body(jpeg)
+            .unwrap_or_else(|_| status(StatusCode::INTERNAL_SERVER_ERROR)),
+        Ok(None) => status(StatusCode::NOT_FOUND),
+        Err(err) => {
+            tracing::warn!(%err, "cover lookup failed");
+            status(StatusCode::INTERNAL_SERVER_ERROR)
+        }
+    }
 }
 
 /// Starts a rescan of every library folder; progress arrives as
 /// `core-event`s. Returns false if a scan is already running.
 #[tauri::command]
 async fn start_scan(app: AppHandle, state: State<'_, AppState>) -> Result<bool, CommandError> {
-    Ok(start_scan_in_background(&app, &state))
+    Ok(start_scan_in_background(&app, &state, None))
 }
 
 /// Asks a running scan to stop after the files in flight.
@@ -139,13 +199,22 @@ fn emit(app: &AppHandle, event: CoreEvent) {
     }
 }
 
-/// Runs a scan on its own thread and database connection. Progress events
-/// are throttled to ten a second.
-fn start_scan_in_background(app: &AppHandle, state: &AppState) -> bool {
+/// Runs a scan on its own thread and database connection: of the whole
+/// library, or of the folders in `scope` (from the watcher). Progress events
+/// are throttled to ten a second. A scoped request that arrives while a scan
+/// runs is queued and runs next; returns whether a scan started now.
+fn start_scan_in_background(
+    app: &AppHandle,
+    state: &AppState,
+    scope: Option<Vec<PathBuf>>,
+) -> bool {
     let Ok(mut running) = state.scan.lock() else {
         return false;
     };
     if running.is_some() {
+        if let (Some(scope), Ok(mut pending)) = (scope, state.pending.lock()) {
+            pending.extend(scope);
+        }
         return false;
     }
     let cancel = Arc::new(AtomicBool::new(false));
@@ -157,18 +226,23 @@ fn start_scan_in_background(app: &AppHandle, state: &AppState) -> bool {
         .name("library-scan".into())
         .spawn(move || {
             let mut last = Instant::now() - Duration::from_secs(1);
-            let result = Core::scan_all(&paths, &ScanOptions::default(), &cancel, |progress| {
-                if last.elapsed() >= Duration::from_millis(100) || progress.done == progress.total {
-                    last = Instant::now();
-                    emit(
-                        &app,
-                        CoreEvent::ScanProgress {
-                            progress: progress.clone(),
-                        },
-                    );
-                }
-            });
-            if let Ok(mut running) = app.state::<AppState>().scan.lock() {
+            let options = ScanOptions::default();
+            let result =
+                Core::scan_library(&paths, scope.as_deref(), &options, &cancel, |progress| {
+                    if last.elapsed() >= Duration::from_millis(100)
+                        || progress.done == progress.total
+                    {
+                        last = Instant::now();
+                        emit(
+                            &app,
+                            CoreEvent::ScanProgress {
+                                progress: progress.clone(),
+                            },
+                        );
+                    }
+                });
+            let state = app.state::<AppState>();
+            if let Ok(mut running) = state.scan.lock() {
                 *running = None;
             }
             match result {
@@ -179,6 +253,14 @@ fn start_scan_in_background(app: &AppHandle, state: &AppState) -> bool {
                         message: err.to_string(),
                     },
                 ),
+            }
+            let next = state
+                .pending
+                .lock()
+                .map(|mut p| std::mem::take(&mut *p))
+                .unwrap_or_default();
+            if !next.is_empty() {
+                start_scan_in_background(&app, &state, Some(watch::rescan_roots(next)));
             }
         });
     if spawned.is_err() {
@@ -243,16 +325,26 @@ pub fn run() -> ExitCode {
     }
     let backend = Arc::new(OnceLock::new());
     let paths = core.paths().clone();
+    let data_dir = paths.data_dir.clone();
     let state = AppState {
         core: Mutex::new(core),
         paths,
         scan: Mutex::new(None),
+        pending: Mutex::new(Vec::new()),
+        watcher: Mutex::new(None),
         backend: Arc::clone(&backend),
     };
 
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .manage(state)
+        .register_asynchronous_uri_scheme_protocol("cover", |ctx, request, responder| {
+            let app = ctx.app_handle().clone();
+            let key = request.uri().path().trim_start_matches('/').to_owned();
+            tauri::async_runtime::spawn_blocking(move || {
+                responder.respond(cover_response(&app, &key));
+            });
+        })
         .invoke_handler(tauri::generate_handler![
             app_status,
             run_self_test,
@@ -276,8 +368,22 @@ pub fn run() -> ExitCode {
                         tracing::warn!(%err, "could not tell the UI about the backend");
                     }
                 })?;
-            // Bring the library up to date as soon as the window is open.
-            start_scan_in_background(app.handle(), &app.state::<AppState>());
+            // Bring the library up to date as soon as the window is open,
+            // then keep it so.
+            let state = app.state::<AppState>();
+            let handle = app.handle().clone();
+            match LibraryWatcher::start(watch::SETTLE, data_dir, move |roots| {
+                start_scan_in_background(&handle, &handle.state::<AppState>(), Some(roots));
+            }) {
+                Ok(watcher) => {
+                    if let Ok(mut slot) = state.watcher.lock() {
+                        *slot = Some(watcher);
+                    }
+                    sync_watcher(&state);
+                }
+                Err(err) => tracing::warn!(%err, "the library will not update by itself"),
+            }
+            start_scan_in_background(app.handle(), &state, None);
             Ok(())
         })
         .run(tauri::generate_context!());

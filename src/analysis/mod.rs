@@ -1,6 +1,7 @@
 //! Everything PlayGenie learns from one audio file: tags, stream facts, a
 //! content fingerprint and the [`FeatureVector`].
 
+pub mod cover;
 pub mod decode;
 pub mod features;
 pub mod tags;
@@ -18,6 +19,8 @@ pub struct Analysis {
     pub tags: Tags,
     pub stream: StreamInfo,
     pub features: FeatureVector,
+    /// The cover thumbnail (embedded art, else the folder's image).
+    pub cover: Option<std::sync::Arc<cover::Thumbnail>>,
     /// Seconds of audio decoded to compute the features.
     pub decoded_s: f64,
     /// Packets skipped as corrupt.
@@ -27,7 +30,8 @@ pub struct Analysis {
 /// Tags, decode and features for `path`.
 pub fn analyse(path: &Path, coverage: Coverage) -> Result<Analysis, DecodeError> {
     let decoded = decode::decode(path, coverage)?;
-    let tags = tags::read(path);
+    let (tags, picture) = tags::read_with_picture(path);
+    let cover = cover::for_track(path, picture.as_deref()).map(|(thumb, _)| thumb);
     let mut extractor = features::Extractor::new();
     for segment in &decoded.segments {
         extractor.add_segment(segment);
@@ -43,6 +47,7 @@ pub fn analyse(path: &Path, coverage: Coverage) -> Result<Analysis, DecodeError>
         tags,
         stream: decoded.info,
         features,
+        cover,
         decoded_s: decoded.decoded_s,
         bad_packets: decoded.bad_packets,
     })

@@ -8,6 +8,7 @@
 use std::path::Path;
 
 use lofty::file::{AudioFile, TaggedFileExt};
+use lofty::picture::PictureType;
 use lofty::tag::{Accessor, ItemKey};
 use serde::{Deserialize, Serialize};
 
@@ -33,7 +34,14 @@ pub struct Tags {
 /// Reads the tags of `path`. A file lofty cannot parse still gets guessed
 /// tags: tags are a nicety, not a reason to drop a playable file.
 pub fn read(path: &Path) -> Tags {
+    read_with_picture(path).0
+}
+
+/// [`read`], plus the bytes of the embedded cover picture (the front cover
+/// if several are embedded, else the first).
+pub fn read_with_picture(path: &Path) -> (Tags, Option<Vec<u8>>) {
     let mut tags = Tags::default();
+    let mut picture = None;
     match lofty::read_from_path(path) {
         Ok(file) => {
             let duration = file.properties().duration().as_secs_f64();
@@ -53,13 +61,19 @@ pub fn read(path: &Path) -> Tags {
                 tags.track_no = tag.track();
                 tags.disc_no = tag.disk();
                 tags.year = tag.date().map(|d| u32::from(d.year)).filter(|y| *y > 0);
-                tags.has_cover = !tag.pictures().is_empty();
+                let pictures = tag.pictures();
+                tags.has_cover = !pictures.is_empty();
+                picture = pictures
+                    .iter()
+                    .find(|p| p.pic_type() == PictureType::CoverFront)
+                    .or_else(|| pictures.first())
+                    .map(|p| p.data().to_vec());
             }
         }
         Err(err) => tracing::debug!(path = %path.display(), %err, "no readable tags"),
     }
     fill_guesses(path, &mut tags);
-    tags
+    (tags, picture)
 }
 
 fn fill_guesses(path: &Path, tags: &mut Tags) {

@@ -9,7 +9,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, existsSync, readdirSync } from "node:fs";
+import { cpSync, mkdtempSync, mkdirSync, existsSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
 import { createConnection } from "node:net";
@@ -22,6 +22,10 @@ const demoLibrary = join(root, "assets", "demo-library");
 const application = process.env.PLAYGENIE_APP_BINARY;
 const artifacts = process.env.PLAYGENIE_ARTIFACTS ?? join(root, "target", "e2e");
 const port = Number(process.env.PLAYGENIE_WEBDRIVER_PORT ?? 4444);
+
+// The demo library, copied so the tests can add art and files to it.
+const library = mkdtempSync(join(tmpdir(), "playgenie-e2e-library-"));
+const albumWithArt = "Endgame Singularity";
 
 let driverProcess;
 let driver;
@@ -57,6 +61,9 @@ before(async () => {
   assert.ok(application, "set PLAYGENIE_APP_BINARY to the built playgenie-app");
   assert.ok(existsSync(application), `no app binary at ${application}`);
   const home = mkdtempSync(join(tmpdir(), "playgenie-e2e-"));
+  cpSync(demoLibrary, library, { recursive: true });
+  const art = spawnSync("convert", ["-size", "400x400", "gradient:#c03030-#3030c0", join(library, albumWithArt, "folder.jpg")]);
+  assert.equal(art.status, 0, `could not make cover art: ${art.stderr}`);
   driverProcess = spawn("tauri-driver", ["--port", String(port)], {
     env: { ...process.env, PLAYGENIE_HOME: home },
     stdio: ["ignore", "pipe", "pipe"],
@@ -67,7 +74,7 @@ before(async () => {
 
   const capabilities = new Capabilities();
   capabilities.setBrowserName("wry");
-  capabilities.set("tauri:options", { application, args: ["--library", demoLibrary] });
+  capabilities.set("tauri:options", { application, args: ["--library", library] });
   driver = await new Builder().withCapabilities(capabilities).usingServer(`http://127.0.0.1:${port}/`).build();
 });
 
@@ -102,7 +109,7 @@ test("the window shows the shell, the demo library and the backend in use", asyn
 
   // Round trip 1: app_status -> core -> SQLite (library folders) + disk walk.
   const total = await textOf("library-total");
-  assert.equal(total, `${countOgg(demoLibrary)} music files in 1 folder`);
+  assert.equal(total, `${countOgg(library)} music files in 1 folder`);
 
   // The backend chosen at start-up (an event, then app_status) replaces the
   // "Detecting" placeholder.
@@ -111,14 +118,28 @@ test("the window shows the shell, the demo library and the backend in use", asyn
   assert.match(await badge.getText(), /^(CPU · Burn Flex|GPU · .+)$/);
 });
 
-test("the start-up scan indexes the demo library into a searchable table", async () => {
-  const expected = countOgg(demoLibrary);
+async function trackCount(expected, timeoutMs, why) {
+  const count = await driver.findElement(By.css('[data-testid="track-count"]'));
+  await driver.wait(async () => (await count.getText()) === `${expected} indexed`, timeoutMs, why);
+}
+
+test("the start-up scan indexes the demo library into a searchable table with cover art", async () => {
+  const expected = countOgg(library);
   // Round trip 2: the background scan (Symphonia + features -> SQLite), its
   // core-events, then list_tracks.
-  const count = await driver.findElement(By.css('[data-testid="track-count"]'));
-  await driver.wait(async () => (await count.getText()) === `${expected} indexed`, 120_000, "scan never finished");
+  await trackCount(expected, 120_000, "scan never finished");
   const rows = await driver.findElements(By.css('[data-testid="track-row"]'));
   assert.equal(rows.length, expected);
+
+  // The album with a folder.jpg shows its thumbnail (served by the cover:
+  // protocol from SQLite) on each of its rows; the others show none.
+  const albumSize = readdirSync(join(library, albumWithArt)).filter((n) => n.endsWith(".ogg")).length;
+  const loadedCovers = () =>
+    driver.executeScript(
+      `return [...document.querySelectorAll('[data-testid="cover"]')].filter((i) => i.complete && i.naturalWidth === 160).length;`,
+    );
+  await driver.wait(async () => (await loadedCovers()) === albumSize, 10_000, "cover thumbnails never loaded");
+  assert.equal((await driver.findElements(By.css('[data-testid="cover"]'))).length, albumSize);
 
   const search = await driver.findElement(By.css('[data-testid="search"]'));
   await search.sendKeys("singularity");
@@ -126,6 +147,19 @@ test("the start-up scan indexes the demo library into a searchable table", async
   await screenshot("e2e-library.png");
   await search.sendKeys(Key.chord(Key.CONTROL, "a"), Key.BACK_SPACE);
   await driver.wait(async () => (await driver.findElements(By.css('[data-testid="track-row"]'))).length === expected, 5_000);
+});
+
+test("a file copied into the library appears by itself (folder watcher)", async () => {
+  const before = countOgg(library);
+  mkdirSync(join(library, "New arrivals"));
+  const made = spawnSync("sox", ["-n", "-r", "22050", "-c", "1", join(library, "New arrivals", "fresh.wav"), "synth", "5", "sine", "440"]);
+  assert.equal(made.status, 0, `sox failed: ${made.stderr}`);
+  // No click, no rescan command: the watcher notices, the scan runs, the table updates.
+  await trackCount(before + 1, 60_000, "the new file never appeared");
+  const search = await driver.findElement(By.css('[data-testid="search"]'));
+  await search.sendKeys("fresh");
+  await driver.wait(async () => (await driver.findElements(By.css('[data-testid="track-row"]'))).length === 1, 5_000);
+  await search.sendKeys(Key.chord(Key.CONTROL, "a"), Key.BACK_SPACE);
 });
 
 test("the engine view runs the backend self-test through the core", async () => {

@@ -1,7 +1,7 @@
 // The UI's only door to the core: typed wrappers over Tauri commands and the
 // one `core-event` stream. Components never call `invoke` themselves.
 
-import { invoke } from "@tauri-apps/api/core";
+import { convertFileSrc, invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { open } from "@tauri-apps/plugin-dialog";
 import type { AppStatus, CoreEvent, LibraryFolder, ScanErrorRow, SelfTestReport, TrackRow } from "./types";
@@ -52,4 +52,9 @@ export async function pickAndAddFolder(): Promise<LibraryFolder | null> {
   const picked = await open({ directory: true, multiple: false, title: "Add a music folder" });
   if (typeof picked !== "string") return null;
   return invoke<LibraryFolder>("add_library_folder", { path: picked });
+}
+
+/** URL of a cover thumbnail, served by the app's `cover:` protocol. */
+export function coverUrl(key: string): string {
+  return convertFileSrc(key, "cover");
 }

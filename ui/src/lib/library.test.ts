@@ -21,6 +21,7 @@ function track(i: number, over: Partial<TrackRow> = {}): TrackRow {
     channels: 2,
     codec: "vorbis",
     has_cover: false,
+    cover: null,
     fingerprint: String(i),
     features: {
       version: 1,

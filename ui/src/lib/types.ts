@@ -94,6 +94,8 @@ export interface TrackRow {
   codec: string | null;
   has_cover: boolean;
   fingerprint: string;
+  /** Key of the cover thumbnail (see `coverUrl`), null without art. */
+  cover: string | null;
   features: FeatureVector | null;
 }
 
