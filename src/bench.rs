@@ -31,8 +31,12 @@ pub struct IndexBench {
     pub audio_s_per_s: f64,
     /// Full-decode throughput in seconds of audio per wall second.
     pub decode_only_audio_s_per_s: f64,
-    /// analyse throughput / decode-only throughput.
+    /// analyse throughput / decode-only throughput (medians over rounds).
     pub ratio_vs_full_decode: f64,
+    /// Rounds run (each: analyse, then decode in full).
+    pub rounds: usize,
+    /// The ratio within each round.
+    pub ratio_per_round: Vec<f64>,
     /// Seconds of audio actually decoded by the analyser.
     pub decoded_by_analyser_s: f64,
     pub peak_memory_mb: Option<f64>,
@@ -74,6 +78,7 @@ pub fn index(
     coverage: Coverage,
     threads: Option<usize>,
     compare_full: bool,
+    rounds: usize,
 ) -> Result<IndexBench> {
     let mut files: Vec<PathBuf> = walkdir::WalkDir::new(root)
         .follow_links(true)
@@ -89,23 +94,39 @@ pub fn index(
         .map_err(|e| Error::Scan(format!("cannot start worker threads: {e}")))?;
     let threads = pool.current_num_threads();
 
-    let started = Instant::now();
-    let analysed: Vec<_> = pool.install(|| {
-        files
-            .par_iter()
-            .map(|f| (f.clone(), analysis::analyse(f, coverage)))
-            .collect()
-    });
-    let analyse_s = started.elapsed().as_secs_f64();
+    // Rounds alternate the two passes so both see the same page cache and
+    // the same background load; medians damp a noisy shared machine.
+    let rounds = rounds.max(1);
+    let (mut analyse_times, mut decode_times) = (Vec::new(), Vec::new());
+    let mut analysed = Vec::new();
+    let mut decoded = Vec::new();
+    for round in 0..rounds {
+        let started = Instant::now();
+        analysed = pool.install(|| {
+            files
+                .par_iter()
+                .map(|f| (f.clone(), analysis::analyse(f, coverage)))
+                .collect()
+        });
+        analyse_times.push(started.elapsed().as_secs_f64());
 
-    let started = Instant::now();
-    let decoded: Vec<f64> = pool.install(|| {
-        files
-            .par_iter()
-            .map(|f| analysis::decode::decode_only(f).unwrap_or(0.0))
-            .collect()
-    });
-    let decode_only_s = started.elapsed().as_secs_f64();
+        let started = Instant::now();
+        decoded = pool.install(|| {
+            files
+                .par_iter()
+                .map(|f| analysis::decode::decode_only(f).unwrap_or(0.0))
+                .collect::<Vec<f64>>()
+        });
+        decode_times.push(started.elapsed().as_secs_f64());
+        tracing::info!(
+            round,
+            analyse_s = analyse_times[round],
+            decode_s = decode_times[round],
+            "bench round"
+        );
+    }
+    let analyse_s = median(&analyse_times);
+    let decode_only_s = median(&decode_times);
 
     let ok: Vec<_> = analysed
         .into_iter()
@@ -179,12 +200,28 @@ pub fn index(
         audio_s_per_s,
         decode_only_audio_s_per_s,
         ratio_vs_full_decode: audio_s_per_s / decode_only_audio_s_per_s.max(1e-9),
+        rounds,
+        ratio_per_round: analyse_times
+            .iter()
+            .zip(&decode_times)
+            .map(|(a, d)| (audio_s / a.max(1e-9)) / (full_audio_s / d.max(1e-9)))
+            .collect(),
         decoded_by_analyser_s,
         peak_memory_mb,
         precision_at_5: precision,
         chance_at_5: chance,
         vs_full,
     })
+}
+
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    match sorted.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+    }
 }
 
 /// Mean precision@k of nearest neighbours (Euclidean, z-scored columns)

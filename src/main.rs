@@ -97,6 +97,9 @@ enum BenchWhat {
         /// loudness, tempo, key and precision.
         #[arg(long)]
         compare_full: bool,
+        /// Rounds of (analyse, full decode); times are medians.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
         /// Worker threads (default: one per core).
         #[arg(long)]
         threads: Option<usize>,
@@ -228,6 +231,7 @@ fn run(command: Command) -> playgenie::Result<ExitCode> {
                     mid_s,
                     mids,
                     compare_full,
+                    rounds,
                     threads,
                     json,
                 },
@@ -242,7 +246,7 @@ fn run(command: Command) -> playgenie::Result<ExitCode> {
                     mids: mids.unwrap_or(default.mids),
                 })
             };
-            let b = playgenie::bench::index(&dir, coverage, threads, compare_full)?;
+            let b = playgenie::bench::index(&dir, coverage, threads, compare_full, rounds)?;
             if json {
                 println!("{}", to_json(&b));
             } else {
@@ -263,8 +267,14 @@ fn run(command: Command) -> playgenie::Result<ExitCode> {
                     b.decode_only_s, b.decode_only_audio_s_per_s
                 );
                 println!(
-                    "ratio                 {:.2}x the full-decode throughput",
-                    b.ratio_vs_full_decode
+                    "ratio                 {:.2}x the full-decode throughput (median of {} rounds: {})",
+                    b.ratio_vs_full_decode,
+                    b.rounds,
+                    b.ratio_per_round
+                        .iter()
+                        .map(|r| format!("{r:.2}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 );
                 if let Some(mb) = b.peak_memory_mb {
                     println!("peak memory           {mb:.0} MB");
