@@ -22,7 +22,7 @@ packages=(
 if $with_tests; then
   # The window under Xvfb driven by WebDriver, screenshots, and real audio
   # tools for format tests.
-  packages+=(xvfb xauth webkit2gtk-driver imagemagick sox libsox-fmt-all ffmpeg mpv)
+  packages+=(xvfb xauth webkit2gtk-driver imagemagick sox libsox-fmt-all ffmpeg mpv sqlite3)
 fi
 
 missing=()

@@ -38,6 +38,7 @@ cargo test --workspace --locked
 
 step "WebDriver: the real window under Xvfb"
 export PLAYGENIE_APP_BINARY=$CARGO_TARGET_DIR/debug/playgenie-app
+export PLAYGENIE_CLI_BINARY=$CARGO_TARGET_DIR/debug/playgenie
 mkdir -p "$PLAYGENIE_ARTIFACTS"
 (cd ui && xvfb-run -a -s "-screen 0 1280x800x24" node --test e2e/)
 

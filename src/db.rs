@@ -214,6 +214,44 @@ pub struct TrackRow {
     pub cover: Option<String>,
 }
 
+/// How many columns [`Db::track_query`] selects before the extra ones.
+const COMMON_COLUMNS: usize = 19;
+
+/// The columns every track listing shares.
+struct CommonColumns {
+    id: i64,
+    path: String,
+    status: String,
+    tags: Tags,
+    sample_rate: Option<u32>,
+    channels: Option<u32>,
+    codec: Option<String>,
+    fingerprint: String,
+    cover: Option<String>,
+}
+
+/// A row of the library table: a [`TrackRow`] without the feature vector.
+#[derive(Debug, Clone, Serialize)]
+pub struct LibraryRow {
+    pub id: i64,
+    pub path: String,
+    pub status: String,
+    #[serde(flatten)]
+    pub tags: Tags,
+    pub features: Option<FeatureSummary>,
+    pub cover: Option<String>,
+}
+
+/// The features the library table shows and sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct FeatureSummary {
+    pub tempo_bpm: f32,
+    /// Pitch class of the key, 0 = C.
+    pub key: u8,
+    /// 1 = major, 0 = minor.
+    pub mode: u8,
+}
+
 /// What one write batch did.
 #[derive(Debug, Default, Clone, Copy, Serialize)]
 pub struct WriteCounts {
@@ -492,22 +530,72 @@ impl Db {
 
     /// Every track with its features, ordered by album and track number.
     pub fn tracks(&self) -> Result<Vec<TrackRow>> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT t.id, t.display_path, t.status, t.title, t.artist, t.album_artist, t.album,
-                        t.track_no, t.disc_no, t.year, t.genre, t.guessed, t.duration_s,
-                        t.sample_rate, t.channels, t.codec, t.has_cover, t.fingerprint, f.vector,
-                        t.cover
-                 FROM tracks t LEFT JOIN track_features f ON f.track_id = t.id
-                 ORDER BY coalesce(t.album_artist, t.artist), t.album, t.disc_no, t.track_no, t.title",
-            )
-            .map_err(|e| self.err(e))?;
+        self.track_query("f.vector", |r, common| {
+            let vector: Option<String> = r.get(COMMON_COLUMNS)?;
+            Ok(TrackRow {
+                id: common.id,
+                path: common.path,
+                status: common.status,
+                tags: common.tags,
+                sample_rate: common.sample_rate,
+                channels: common.channels,
+                codec: common.codec,
+                fingerprint: common.fingerprint,
+                features: vector.and_then(|v| serde_json::from_str(&v).ok()),
+                cover: common.cover,
+            })
+        })
+    }
+
+    /// Every track as the library table shows it: tags and the few features
+    /// it lists, not the whole vector (100k rows must stay a few MB).
+    pub fn library_rows(&self) -> Result<Vec<LibraryRow>> {
+        self.track_query(
+            "json_extract(f.vector, '$.tempo_bpm'), json_extract(f.vector, '$.key'),
+             json_extract(f.vector, '$.mode')",
+            |r, common| {
+                let tempo: Option<f64> = r.get(COMMON_COLUMNS)?;
+                let key: Option<u8> = r.get(COMMON_COLUMNS + 1)?;
+                let mode: Option<u8> = r.get(COMMON_COLUMNS + 2)?;
+                Ok(LibraryRow {
+                    id: common.id,
+                    path: common.path,
+                    status: common.status,
+                    tags: common.tags,
+                    features: match (tempo, key, mode) {
+                        (Some(tempo), Some(key), Some(mode)) => Some(FeatureSummary {
+                            tempo_bpm: tempo as f32,
+                            key,
+                            mode,
+                        }),
+                        _ => None,
+                    },
+                    cover: common.cover,
+                })
+            },
+        )
+    }
+
+    /// Runs the one track listing query with `extra` columns after the
+    /// common ones, mapping each row with `build`.
+    fn track_query<T>(
+        &self,
+        extra: &str,
+        build: impl Fn(&rusqlite::Row<'_>, CommonColumns) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
+        let sql = format!(
+            "SELECT t.id, t.display_path, t.status, t.title, t.artist, t.album_artist, t.album,
+                    t.track_no, t.disc_no, t.year, t.genre, t.guessed, t.duration_s,
+                    t.sample_rate, t.channels, t.codec, t.has_cover, t.fingerprint, t.cover,
+                    {extra}
+             FROM tracks t LEFT JOIN track_features f ON f.track_id = t.id
+             ORDER BY coalesce(t.album_artist, t.artist), t.album, t.disc_no, t.track_no, t.title"
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([], |r| {
                 let guessed: String = r.get(11)?;
-                let vector: Option<String> = r.get(18)?;
-                Ok(TrackRow {
+                let common = CommonColumns {
                     id: r.get(0)?,
                     path: r.get(1)?,
                     status: r.get(2)?,
@@ -532,9 +620,9 @@ impl Db {
                     channels: r.get(14)?,
                     codec: r.get(15)?,
                     fingerprint: r.get(17)?,
-                    cover: r.get(19)?,
-                    features: vector.and_then(|v| serde_json::from_str(&v).ok()),
-                })
+                    cover: r.get(18)?,
+                };
+                build(r, common)
             })
             .map_err(|e| self.err(e))?;
         rows.collect::<rusqlite::Result<_>>()

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use playgenie::db::{ScanErrorRow, TrackRow};
+use playgenie::db::{LibraryRow, ScanErrorRow};
 use playgenie::doctor::{self, DoctorReport, SelfTestReport};
 use playgenie::scan::ScanOptions;
 use playgenie::watch::{self, LibraryWatcher};
@@ -84,9 +84,9 @@ async fn run_self_test(state: State<'_, AppState>) -> Result<SelfTestReport, Com
 
 /// Every indexed track (the library table).
 #[tauri::command]
-async fn list_tracks(state: State<'_, AppState>) -> Result<Vec<TrackRow>, CommandError> {
+async fn list_tracks(state: State<'_, AppState>) -> Result<Vec<LibraryRow>, CommandError> {
     let core = state.core.lock().map_err(|_| lock_error())?;
-    Ok(core.db().tracks()?)
+    Ok(core.db().library_rows()?)
 }
 
 /// Files that could not be indexed, and why.

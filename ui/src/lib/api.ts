@@ -4,7 +4,7 @@
 import { convertFileSrc, invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { open } from "@tauri-apps/plugin-dialog";
-import type { AppStatus, CoreEvent, LibraryFolder, ScanErrorRow, SelfTestReport, TrackRow } from "./types";
+import type { AppStatus, CoreEvent, LibraryFolder, ScanErrorRow, SelfTestReport, LibraryRow } from "./types";
 
 export const CORE_EVENT = "core-event";
 
@@ -27,8 +27,8 @@ export function onCoreEvent(handler: (event: CoreEvent) => void): Promise<Unlist
   return listen<CoreEvent>(CORE_EVENT, (event) => handler(event.payload));
 }
 
-export function listTracks(): Promise<TrackRow[]> {
-  return invoke<TrackRow[]>("list_tracks");
+export function listTracks(): Promise<LibraryRow[]> {
+  return invoke<LibraryRow[]>("list_tracks");
 }
 
 export function scanErrors(): Promise<ScanErrorRow[]> {

@@ -1,7 +1,7 @@
 // Pure library-table logic: search, sort, formatting (tested in
 // library.test.ts, including at 100k rows).
 
-import type { TrackRow } from "./types";
+import type { LibraryRow } from "./types";
 
 export type SortKey = "title" | "artist" | "album" | "duration" | "tempo" | "key";
 export interface SortSpec {
@@ -12,7 +12,7 @@ export interface SortSpec {
 const KEYS = ["C", "C♯", "D", "E♭", "E", "F", "F♯", "G", "A♭", "A", "B♭", "B"];
 
 /** "C major", "F♯ minor", or "" without features. */
-export function keyName(t: TrackRow): string {
+export function keyName(t: LibraryRow): string {
   if (!t.features) return "";
   return `${KEYS[t.features.key % 12]} ${t.features.mode === 1 ? "major" : "minor"}`;
 }
@@ -24,12 +24,12 @@ export function formatDuration(seconds: number | null): string {
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
 }
 
-function haystack(t: TrackRow): string {
+function haystack(t: LibraryRow): string {
   return `${t.title}\u0000${t.artist}\u0000${t.album}\u0000${t.album_artist ?? ""}\u0000${t.genre ?? ""}`.toLowerCase();
 }
 
 /** Tracks matching every word of `query` in title, artist, album or genre. */
-export function filterTracks(tracks: TrackRow[], query: string): TrackRow[] {
+export function filterTracks(tracks: LibraryRow[], query: string): LibraryRow[] {
   const words = query.toLowerCase().split(/\s+/).filter(Boolean);
   if (words.length === 0) return tracks;
   return tracks.filter((t) => {
@@ -38,7 +38,7 @@ export function filterTracks(tracks: TrackRow[], query: string): TrackRow[] {
   });
 }
 
-function value(t: TrackRow, key: SortKey): string | number {
+function value(t: LibraryRow, key: SortKey): string | number {
   switch (key) {
     case "title":
       return t.title.toLowerCase();
@@ -56,7 +56,7 @@ function value(t: TrackRow, key: SortKey): string | number {
 }
 
 /** A sorted copy; ties keep album order (disc, track number). */
-export function sortTracks(tracks: TrackRow[], sort: SortSpec): TrackRow[] {
+export function sortTracks(tracks: LibraryRow[], sort: SortSpec): LibraryRow[] {
   const dir = sort.ascending ? 1 : -1;
   return tracks
     .map((t, i) => ({ t, i, v: value(t, sort.key) }))

@@ -60,22 +60,10 @@ export interface AppStatus {
   self_test: SelfTestReport | null;
 }
 
-export interface FeatureVector {
-  version: number;
-  loudness_lufs: number;
-  loudness_range_lu: number;
-  replaygain_db: number;
-  tempo_bpm: number;
-  beat_strength: number;
-  onset_rate: number;
-  key: number;
-  mode: number;
-  key_confidence: number;
-  spectral_centroid_hz: number;
-  analysed_seconds: number;
-}
 
-export interface TrackRow {
+/** A row of the library table (`list_tracks`): tags and the features the
+ * table shows; the CLI's `tracks --json` has the whole vector. */
+export interface LibraryRow {
   id: number;
   path: string;
   status: "ok" | "missing";
@@ -89,14 +77,18 @@ export interface TrackRow {
   genre: string | null;
   guessed: string[];
   duration_s: number | null;
-  sample_rate: number | null;
-  channels: number | null;
-  codec: string | null;
   has_cover: boolean;
-  fingerprint: string;
+  features: FeatureSummary | null;
   /** Key of the cover thumbnail (see `coverUrl`), null without art. */
   cover: string | null;
-  features: FeatureVector | null;
+}
+
+export interface FeatureSummary {
+  tempo_bpm: number;
+  /** Pitch class, 0 = C. */
+  key: number;
+  /** 1 = major, 0 = minor. */
+  mode: number;
 }
 
 export interface ScanErrorRow {
