@@ -42,6 +42,12 @@ pub enum Error {
     /// still work).
     #[error("cannot watch the library for changes: {0}")]
     Watch(String),
+    /// A benchmark data file is missing or malformed (names file and line).
+    #[error(transparent)]
+    Data(#[from] crate::playlist_data::DataError),
+    /// A benchmark run could not complete.
+    #[error("benchmark: {0}")]
+    Bench(String),
     /// The backend self-test could not read its results back.
     #[error("compute backend self-test failed: {0}")]
     SelfTest(#[from] playgenie_models::selftest::SelfTestError),

@@ -6,12 +6,14 @@
 
 pub mod analysis;
 pub mod bench;
+pub mod bench_run;
 pub mod db;
 pub mod doctor;
 pub mod error;
 pub mod library;
 pub mod logging;
 pub mod paths;
+pub mod playlist_data;
 pub mod scan;
 pub mod watch;
 

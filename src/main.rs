@@ -77,6 +77,33 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum BenchWhat {
+    /// Train a playlist-continuation model on a benchmark set, rank up to
+    /// 500 tracks per evaluation case, write them and print the metrics.
+    Run {
+        /// The set's folder (tracks.tsv, train.jsonl, valid.jsonl).
+        #[arg(long)]
+        data: PathBuf,
+        /// vae, or a baseline: popularity, user-popularity, cooccurrence,
+        /// decayed-popularity, user-decayed-popularity, decayed-mix, content-knn.
+        #[arg(long)]
+        model: String,
+        /// Training playlists (default DATA/train.jsonl); evaluation cases in
+        /// it count as playlists.
+        #[arg(long)]
+        train: Option<PathBuf>,
+        /// Evaluation cases (default DATA/valid.jsonl).
+        #[arg(long)]
+        eval: Option<PathBuf>,
+        /// Where to write the rankings, one JSON line per case.
+        #[arg(long)]
+        out: PathBuf,
+        /// Random seed (weights, batches, sampling).
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Analyser speed against full decoding, and feature quality
     /// (precision@5 of neighbours from the same top-level folder of DIR).
     Index {
@@ -219,6 +246,34 @@ fn run(command: Command) -> playgenie::Result<ExitCode> {
                 if report.errors > 0 {
                     println!("see why with: playgenie scan-errors");
                 }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            what:
+                BenchWhat::Run {
+                    data,
+                    model,
+                    train,
+                    eval,
+                    out,
+                    seed,
+                    json,
+                },
+        } => {
+            let options = playgenie::bench_run::RunOptions {
+                data,
+                model,
+                train,
+                eval,
+                out,
+                seed,
+            };
+            let r = playgenie::bench_run::run(&options)?;
+            if json {
+                println!("{}", to_json(&r));
+            } else {
+                print_run(&r);
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -367,6 +422,27 @@ fn run(command: Command) -> playgenie::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+fn print_run(r: &playgenie::bench_run::RunReport) {
+    println!(
+        "model {}: {} training playlists, {} tracks; trained in {:.1} s, predicted {} cases in {:.2} s",
+        r.model, r.train_playlists, r.catalogue, r.train_s, r.metrics.cases, r.predict_s
+    );
+    println!(
+        "{:<8} {:>6} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}",
+        "seed", "cases", "r_prec", "ndcg", "ndcg10", "hr10", "clicks", "next1"
+    );
+    let row = |label: String, n: usize, m: &playgenie_models::metrics::Metrics| {
+        println!(
+            "{label:<8} {n:>6} {:>8.4} {:>8.4} {:>8.4} {:>8.3} {:>8.2} {:>8.3}",
+            m.r_prec, m.ndcg, m.ndcg10, m.hr10, m.clicks, m.next1
+        );
+    };
+    row("all".into(), r.metrics.cases, &r.metrics.overall);
+    for (size, (n, m)) in &r.metrics.by_seed_size {
+        row(size.to_string(), *n, m);
     }
 }
 

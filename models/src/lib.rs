@@ -7,10 +7,15 @@
 //!
 //! * [`device`] makes the one compute-backend choice of a process: a wgpu
 //!   adapter when a real one exists, else Burn's CPU backend (Flex).
+//! * [`data`], [`metrics`] and [`baselines`]: playlist continuation data in
+//!   memory, the benchmark's metrics, and the simple methods to beat.
 //! * [`selftest`] is a tiny, fully deterministic network used to prove that a
 //!   backend computes what the CPU computes (forward pass and one Adam step).
 
+pub mod baselines;
+pub mod data;
 pub mod device;
+pub mod metrics;
 pub mod selftest;
 
 pub use device::{AdapterInfo, BackendKind, BackendSummary, ComputeBackend, DevicePreference};
