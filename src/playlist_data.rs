@@ -136,10 +136,10 @@ struct Line {
     heldout: Option<Vec<serde_json::Value>>,
 }
 
-fn parse_lines(
-    path: &Path,
-    library: &Library,
-) -> Result<Vec<(Line, Vec<u32>, Vec<u32>)>, DataError> {
+/// A parsed line: its fields, then `tracks` (or `seed`) and `heldout`.
+type ParsedLine = (Line, Vec<u32>, Vec<u32>);
+
+fn parse_lines(path: &Path, library: &Library) -> Result<Vec<ParsedLine>, DataError> {
     let text = read(path)?;
     let mut out = Vec::new();
     for (i, raw) in text.lines().enumerate() {
