@@ -9,6 +9,9 @@ use std::time::Instant;
 use playgenie_models::baselines::{self, Recommender};
 use playgenie_models::data::Case;
 use playgenie_models::metrics::{self, Report, MAX_RANKED};
+use playgenie_models::vae::train::{self as vae_train, EpochStats};
+use playgenie_models::vae::VaeConfig;
+use playgenie_models::ComputeBackend;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -26,6 +29,8 @@ pub struct RunOptions {
     pub eval: Option<PathBuf>,
     pub out: PathBuf,
     pub seed: u64,
+    /// The VAE's settings (ablations included); ignored by baselines.
+    pub vae: VaeConfig,
 }
 
 /// What a run measured.
@@ -36,6 +41,10 @@ pub struct RunReport {
     pub catalogue: usize,
     pub train_s: f64,
     pub predict_s: f64,
+    /// The compute backend that trained and ran the model.
+    pub backend: String,
+    /// Per-epoch losses (VAE only).
+    pub epochs: Vec<EpochStats>,
     pub metrics: Report,
 }
 
@@ -131,13 +140,66 @@ pub fn run(options: &RunOptions) -> Result<RunReport> {
     );
 
     let started = Instant::now();
-    let model = baselines::build(&options.model, &library.catalogue, &train)
-        .map_err(|e| Error::Bench(e.to_string()))?;
-    let train_s = started.elapsed().as_secs_f64();
-
-    let started = Instant::now();
-    let ranked = predict(model.as_ref(), &cases);
-    let predict_s = started.elapsed().as_secs_f64();
+    let (ranked, train_s, predict_s, backend, epochs) = if options.model == "vae" {
+        let backend = ComputeBackend::from_env();
+        let config = options.vae.clone().with_seed(options.seed);
+        let mut model =
+            vae_train::fit(&library.catalogue, &train, &config, backend.device(), |e| {
+                tracing::info!(
+                    epoch = e.epoch,
+                    train = e.train_loss,
+                    valid = e.valid_loss,
+                    kl = e.train_kl,
+                    "epoch"
+                );
+            })
+            .map_err(|e| Error::Bench(e.to_string()))?;
+        let train_s = started.elapsed().as_secs_f64();
+        tracing::info!(
+            initial = model.initial_valid_loss,
+            best_epoch = model.best_epoch,
+            "vae trained"
+        );
+        // As in the app, every play joins the history at once: the seeds of
+        // earlier requests count for later ones (never their held-out part).
+        model.prepared.set_online_history(
+            cases
+                .iter()
+                .filter_map(|c| c.timestamp.map(|t| (t, c.user.clone(), &c.seed)))
+                .flat_map(|(t, u, seed)| seed.iter().map(move |s| (t, u.clone(), *s)))
+                .collect(),
+        );
+        let started = Instant::now();
+        let queries: Vec<_> = cases.iter().map(Case::query).collect();
+        let scores = model
+            .scores_many(&queries)
+            .map_err(|e| Error::Bench(e.to_string()))?;
+        let ranked: Vec<Vec<u32>> = scores
+            .iter()
+            .zip(&cases)
+            .map(|(s, c)| rank(s, &c.seed))
+            .collect();
+        (
+            ranked,
+            train_s,
+            started.elapsed().as_secs_f64(),
+            backend.summary().label,
+            model.history.clone(),
+        )
+    } else {
+        let model = baselines::build(&options.model, &library.catalogue, &train)
+            .map_err(|e| Error::Bench(e.to_string()))?;
+        let train_s = started.elapsed().as_secs_f64();
+        let started = Instant::now();
+        let ranked = predict(model.as_ref(), &cases);
+        (
+            ranked,
+            train_s,
+            started.elapsed().as_secs_f64(),
+            "cpu".into(),
+            Vec::new(),
+        )
+    };
     write_predictions(&options.out, &library, &cases, &ranked)?;
     Ok(RunReport {
         model: options.model.clone(),
@@ -145,6 +207,8 @@ pub fn run(options: &RunOptions) -> Result<RunReport> {
         catalogue: library.catalogue.len(),
         train_s,
         predict_s,
+        backend,
+        epochs,
         metrics: evaluate(&library, &cases, &ranked),
     })
 }

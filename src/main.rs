@@ -100,6 +100,33 @@ enum BenchWhat {
         /// Random seed (weights, batches, sampling).
         #[arg(long, default_value_t = 42)]
         seed: u64,
+        /// VAE ablation: no listener latent u.
+        #[arg(long)]
+        no_user_latent: bool,
+        /// VAE ablation: no propagation over the co-listening graph.
+        #[arg(long)]
+        no_graph: bool,
+        /// VAE ablation: no time of day / weekday.
+        #[arg(long)]
+        no_context: bool,
+        /// VAE ablation: no content tower or hashed metadata.
+        #[arg(long)]
+        no_content: bool,
+        /// VAE ablation: no time-decayed popularity as of the request.
+        #[arg(long)]
+        no_recency: bool,
+        /// VAE: cap of the annealed KL weight (0 turns the KL term off).
+        #[arg(long)]
+        beta: Option<f64>,
+        /// VAE: maximum training epochs (early stopping may end sooner).
+        #[arg(long)]
+        epochs: Option<usize>,
+        /// VAE: track embedding size.
+        #[arg(long)]
+        dim: Option<usize>,
+        /// VAE: learning rate.
+        #[arg(long)]
+        lr: Option<f64>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -258,9 +285,36 @@ fn run(command: Command) -> playgenie::Result<ExitCode> {
                     eval,
                     out,
                     seed,
+                    no_user_latent,
+                    no_graph,
+                    no_context,
+                    no_content,
+                    no_recency,
+                    beta,
+                    epochs,
+                    dim,
+                    lr,
                     json,
                 },
         } => {
+            let mut vae = playgenie_models::vae::VaeConfig::new()
+                .with_user_latent(!no_user_latent)
+                .with_graph(!no_graph)
+                .with_context(!no_context)
+                .with_content(!no_content)
+                .with_recency(!no_recency);
+            if let Some(beta) = beta {
+                vae = vae.with_beta(beta);
+            }
+            if let Some(epochs) = epochs {
+                vae = vae.with_epochs(epochs);
+            }
+            if let Some(dim) = dim {
+                vae = vae.with_dim(dim);
+            }
+            if let Some(lr) = lr {
+                vae = vae.with_learning_rate(lr);
+            }
             let options = playgenie::bench_run::RunOptions {
                 data,
                 model,
@@ -268,6 +322,7 @@ fn run(command: Command) -> playgenie::Result<ExitCode> {
                 eval,
                 out,
                 seed,
+                vae,
             };
             let r = playgenie::bench_run::run(&options)?;
             if json {
@@ -427,9 +482,22 @@ fn run(command: Command) -> playgenie::Result<ExitCode> {
 
 fn print_run(r: &playgenie::bench_run::RunReport) {
     println!(
-        "model {}: {} training playlists, {} tracks; trained in {:.1} s, predicted {} cases in {:.2} s",
-        r.model, r.train_playlists, r.catalogue, r.train_s, r.metrics.cases, r.predict_s
+        "model {} on {}: {} training playlists, {} tracks; trained in {:.1} s, predicted {} cases in {:.2} s",
+        r.model, r.backend, r.train_playlists, r.catalogue, r.train_s, r.metrics.cases, r.predict_s
     );
+    if let Some(last) = r.epochs.last() {
+        println!(
+            "epochs {} (best valid loss {:.4}); last: train {:.4}, kl {:.3}, valid {:.4}",
+            r.epochs.len(),
+            r.epochs
+                .iter()
+                .map(|e| e.valid_loss)
+                .fold(f32::MAX, f32::min),
+            last.train_loss,
+            last.train_kl,
+            last.valid_loss
+        );
+    }
     println!(
         "{:<8} {:>6} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}",
         "seed", "cases", "r_prec", "ndcg", "ndcg10", "hr10", "clicks", "next1"

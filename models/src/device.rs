@@ -211,6 +211,11 @@ impl ComputeBackend {
         }
     }
 
+    /// The plain device (inference; training adds autodiff itself).
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
     /// The device with gradients enabled, for training.
     pub fn training_device(&self) -> Device {
         self.device.clone().autodiff()

@@ -17,5 +17,6 @@ pub mod data;
 pub mod device;
 pub mod metrics;
 pub mod selftest;
+pub mod vae;
 
 pub use device::{AdapterInfo, BackendKind, BackendSummary, ComputeBackend, DevicePreference};

@@ -1,0 +1,405 @@
+//! Host-side preparation of everything the VAE reads: content vectors, hashed
+//! artist/album buckets, the co-listening graph, and the time-aware
+//! popularity ("recency") features, computed *as of* each playlist's time so
+//! training never peeks at the future.
+
+use std::collections::HashMap;
+
+use crate::baselines::{standardise, DAY_S};
+use crate::data::{Catalogue, Playlist};
+
+/// Half-lives of the recency features.
+const SHORT_HALF_LIFE_S: f64 = 7.0 * DAY_S;
+const LONG_HALF_LIFE_S: f64 = 60.0 * DAY_S;
+/// Snapshot spacing of the global recency features.
+const SNAPSHOT_S: i64 = 7 * 86_400;
+
+/// Global features per track: log1p of 7-day-decayed plays, of 60-day-decayed
+/// plays, and of all plays. Per user: log1p of their 7-day-decayed plays and
+/// of all their plays.
+pub const GLOBAL_FEATURES: usize = 3;
+pub const USER_FEATURES: usize = 2;
+pub const RECENCY_FEATURES: usize = GLOBAL_FEATURES + USER_FEATURES;
+
+/// FNV-1a, for stable hashed buckets.
+fn bucket(text: &str, buckets: usize) -> u32 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.to_lowercase().bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    (h % buckets as u64) as u32
+}
+
+/// One play: when, which track.
+#[derive(Debug, Clone, Copy)]
+struct Play {
+    at: i64,
+    track: u32,
+}
+
+/// Everything precomputed from the catalogue and the training playlists.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub n_tracks: usize,
+    /// Standardised content columns (features, log duration), row-major.
+    pub content: Vec<f32>,
+    pub content_dims: usize,
+    pub artist_bucket: Vec<u32>,
+    pub album_bucket: Vec<u32>,
+    /// 1 for tracks seen in training (they get a learned residual).
+    pub has_history: Vec<f32>,
+    /// `neighbours` graph neighbours per track and their weights (rows sum
+    /// to 1; a track without neighbours points at itself).
+    pub neighbour_idx: Vec<u32>,
+    pub neighbour_w: Vec<f32>,
+    pub neighbours: usize,
+    /// Weekly snapshots of the raw (pre-log) global sums: (time, sums of
+    /// plays strictly before it, decayed to it; row-major [N, 3]).
+    snapshots: Vec<(i64, Vec<f32>)>,
+    /// Every training play, by time.
+    plays: Vec<Play>,
+    /// Plays seen after training (the seeds of earlier requests), by time:
+    /// they count toward later requests' features, as in the app, where
+    /// every play joins the history at once.
+    online: Vec<(i64, Option<String>, u32)>,
+    end: Option<i64>,
+    /// Plays per user, by time.
+    user_plays: HashMap<String, Vec<Play>>,
+}
+
+impl Prepared {
+    pub fn new(catalogue: &Catalogue, train: &[Playlist], neighbours: usize) -> Self {
+        let n = catalogue.len();
+        // Content: standardised features plus z-scored log duration.
+        let z = standardise(catalogue);
+        let durations: Vec<f32> = catalogue
+            .tracks
+            .iter()
+            .map(|t| t.duration_s.filter(|d| *d > 0.0).map_or(f32::NAN, f32::ln))
+            .collect();
+        let (mean, sd) = moments(&durations);
+        let feature_dims = z.as_ref().map_or(0, |z| z.first().map_or(0, Vec::len));
+        let content_dims = feature_dims + 1;
+        let mut content = Vec::with_capacity(n * content_dims);
+        for i in 0..n {
+            if let Some(z) = &z {
+                content.extend_from_slice(&z[i]);
+            }
+            let d = durations[i];
+            content.push(if d.is_finite() { (d - mean) / sd } else { 0.0 });
+        }
+
+        let buckets = 1 << 14;
+        let artist_bucket = catalogue
+            .tracks
+            .iter()
+            .map(|t| bucket(&t.artist, buckets))
+            .collect();
+        let album_bucket = catalogue
+            .tracks
+            .iter()
+            .map(|t| {
+                if t.album.trim().is_empty() {
+                    bucket(&format!("single\u{0}{}", t.artist), buckets)
+                } else {
+                    bucket(&format!("{}\u{0}{}", t.artist, t.album), buckets)
+                }
+            })
+            .collect();
+
+        let mut has_history = vec![0.0; n];
+        let mut plays: Vec<Play> = Vec::new();
+        let mut user_plays: HashMap<String, Vec<Play>> = HashMap::new();
+        for p in train {
+            let at = p.timestamp.unwrap_or(0);
+            for &t in &p.tracks {
+                has_history[t as usize] = 1.0;
+                plays.push(Play { at, track: t });
+                if let Some(u) = &p.user {
+                    user_plays
+                        .entry(u.clone())
+                        .or_default()
+                        .push(Play { at, track: t });
+                }
+            }
+        }
+        plays.sort_by_key(|p| p.at);
+        for list in user_plays.values_mut() {
+            list.sort_by_key(|p| p.at);
+        }
+        let end = train.iter().filter_map(|p| p.timestamp).max();
+
+        let (neighbour_idx, neighbour_w) = graph(catalogue, train, neighbours);
+
+        // Weekly snapshots of the raw global sums; a request's features are
+        // the latest snapshot before it, decayed to its time, plus the plays
+        // in between, so every example sees exactly the plays before it.
+        let mut snapshots = Vec::new();
+        if let (Some(first), Some(last)) = (plays.first().map(|p| p.at), end) {
+            let mut at = first;
+            while at <= last + SNAPSHOT_S {
+                snapshots.push((at, global_raw(n, &plays, at, at)));
+                at += SNAPSHOT_S;
+            }
+        }
+        Self {
+            n_tracks: n,
+            content,
+            content_dims,
+            artist_bucket,
+            album_bucket,
+            has_history,
+            neighbour_idx,
+            neighbour_w,
+            neighbours,
+            snapshots,
+            plays,
+            online: Vec::new(),
+            end,
+            user_plays,
+        }
+    }
+
+    /// Records plays seen after training (time, user, track); they count
+    /// for requests after them.
+    pub fn set_online_history(&mut self, mut plays: Vec<(i64, Option<String>, u32)>) {
+        plays.sort_by_key(|p| p.0);
+        self.online = plays;
+    }
+
+    /// The global recency features for a request at `at` (None: right
+    /// after training; without any timestamps, plain play counts): every
+    /// play before `at`, training and online, decayed to `at`.
+    pub fn global_at(&self, at: Option<i64>) -> Vec<f32> {
+        let n = self.n_tracks;
+        let Some(t) = at.or(self.end.map(|e| e + 1)) else {
+            let mut raw = global_raw(n, &self.plays, i64::MAX, 0);
+            raw.iter_mut().for_each(|x| *x = x.ln_1p());
+            return raw;
+        };
+        let (from, mut raw) = match self.snapshots.iter().rev().find(|(s, _)| *s <= t) {
+            Some((s, sums)) => (*s, sums.clone()),
+            None => (i64::MIN, vec![0.0; n * GLOBAL_FEATURES]),
+        };
+        if from > i64::MIN {
+            let age = (t - from) as f64;
+            for f in raw.chunks_mut(GLOBAL_FEATURES) {
+                f[0] *= 0.5f64.powf(age / SHORT_HALF_LIFE_S) as f32;
+                f[1] *= 0.5f64.powf(age / LONG_HALF_LIFE_S) as f32;
+            }
+        }
+        let later = self
+            .plays
+            .iter()
+            .copied()
+            .skip_while(|p| p.at < from)
+            .take_while(|p| p.at < t)
+            .chain(
+                self.online
+                    .iter()
+                    .filter(|p| p.0 >= from && p.0 < t)
+                    .map(|p| Play {
+                        at: p.0,
+                        track: p.2,
+                    }),
+            );
+        for p in later {
+            let age = (t - p.at).max(0) as f64;
+            let f = &mut raw[p.track as usize * GLOBAL_FEATURES..][..GLOBAL_FEATURES];
+            f[0] += 0.5f64.powf(age / SHORT_HALF_LIFE_S) as f32;
+            f[1] += 0.5f64.powf(age / LONG_HALF_LIFE_S) as f32;
+            f[2] += 1.0;
+        }
+        raw.iter_mut().for_each(|x| *x = x.ln_1p());
+        raw
+    }
+
+    /// The user's features at `at` ([N, 2], row-major) and their history
+    /// weights over tracks (7-day decayed plays, summing to 1), from plays
+    /// strictly before `at` (before the end of training for later requests).
+    pub fn user_at(&self, user: Option<&str>, at: Option<i64>) -> (Vec<f32>, Vec<f32>) {
+        let n = self.n_tracks;
+        let mut feats = vec![0.0f32; n * USER_FEATURES];
+        let mut hist = vec![0.0f32; n];
+        let Some(user) = user else {
+            return (feats, hist);
+        };
+        let trained = self.user_plays.get(user).map_or(&[][..], Vec::as_slice);
+        let (now, reference) = match (at, self.end) {
+            (Some(t), _) => (t, t),
+            (None, Some(end)) => (end + 1, end),
+            (None, None) => (i64::MAX, 0),
+        };
+        let online = self
+            .online
+            .iter()
+            .take_while(|p| p.0 < now)
+            .filter(|p| p.1.as_deref() == Some(user))
+            .map(|p| Play {
+                at: p.0,
+                track: p.2,
+            });
+        let mut total = 0.0f32;
+        for p in trained
+            .iter()
+            .copied()
+            .take_while(|p| p.at < now)
+            .chain(online)
+        {
+            let w = 0.5f64.powf((reference - p.at).max(0) as f64 / SHORT_HALF_LIFE_S) as f32;
+            let t = p.track as usize;
+            feats[t * USER_FEATURES] += w;
+            feats[t * USER_FEATURES + 1] += 1.0;
+            hist[t] += w;
+            total += w;
+        }
+        for f in &mut feats {
+            *f = f.ln_1p();
+        }
+        if total > 0.0 {
+            for h in &mut hist {
+                *h /= total;
+            }
+        }
+        (feats, hist)
+    }
+}
+
+fn moments(values: &[f32]) -> (f32, f32) {
+    let finite: Vec<f64> = values
+        .iter()
+        .filter(|v| v.is_finite())
+        .map(|v| f64::from(*v))
+        .collect();
+    if finite.is_empty() {
+        return (0.0, 1.0);
+    }
+    let mean = finite.iter().sum::<f64>() / finite.len() as f64;
+    let var = finite.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / finite.len() as f64;
+    (mean as f32, var.sqrt().max(1e-6) as f32)
+}
+
+/// Raw global sums of plays before `before`, decayed to `reference`.
+fn global_raw(n: usize, plays: &[Play], before: i64, reference: i64) -> Vec<f32> {
+    let mut f = vec![0.0f32; n * GLOBAL_FEATURES];
+    for p in plays.iter().take_while(|p| p.at < before) {
+        let age = (reference - p.at).max(0) as f64;
+        let t = p.track as usize * GLOBAL_FEATURES;
+        f[t] += 0.5f64.powf(age / SHORT_HALF_LIFE_S) as f32;
+        f[t + 1] += 0.5f64.powf(age / LONG_HALF_LIFE_S) as f32;
+        f[t + 2] += 1.0;
+    }
+    f
+}
+
+/// The co-listening graph: for each track its `k` strongest neighbours by
+/// co-occurrence within 10 positions, plus same-artist edges, weights
+/// normalised per row. Tracks with no edge point at themselves.
+fn graph(catalogue: &Catalogue, train: &[Playlist], k: usize) -> (Vec<u32>, Vec<f32>) {
+    let n = catalogue.len();
+    let mut edges: Vec<HashMap<u32, f32>> = vec![HashMap::new(); n];
+    for p in train {
+        for (i, &a) in p.tracks.iter().enumerate() {
+            for &b in &p.tracks[i + 1..(i + 11).min(p.tracks.len())] {
+                if a != b {
+                    *edges[a as usize].entry(b).or_default() += 1.0;
+                    *edges[b as usize].entry(a).or_default() += 1.0;
+                }
+            }
+        }
+    }
+    let (artists, n_artists) = catalogue.artist_ids();
+    let mut by_artist: Vec<Vec<u32>> = vec![Vec::new(); n_artists];
+    for (t, a) in artists.iter().enumerate() {
+        by_artist[*a as usize].push(t as u32);
+    }
+    let mut idx = Vec::with_capacity(n * k);
+    let mut w = Vec::with_capacity(n * k);
+    for t in 0..n {
+        let mut list: Vec<(u32, f32)> = edges[t].iter().map(|(b, c)| (*b, *c)).collect();
+        for &other in by_artist[artists[t] as usize].iter().take(2 * k) {
+            if other as usize != t && !list.iter().any(|(b, _)| *b == other) {
+                list.push((other, 0.5));
+            }
+        }
+        list.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        list.truncate(k);
+        let total: f32 = list.iter().map(|(_, c)| c).sum();
+        for j in 0..k {
+            match list.get(j) {
+                Some((b, c)) if total > 0.0 => {
+                    idx.push(*b);
+                    w.push(c / total);
+                }
+                _ => {
+                    idx.push(t as u32);
+                    w.push(if list.is_empty() && j == 0 { 1.0 } else { 0.0 });
+                }
+            }
+        }
+    }
+    (idx, w)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Track;
+
+    fn setup() -> (Catalogue, Vec<Playlist>) {
+        let cat = Catalogue {
+            tracks: (0..5)
+                .map(|i| Track {
+                    artist: if i < 2 { "a".into() } else { format!("b{i}") },
+                    duration_s: Some(100.0 + i as f32),
+                    ..Track::default()
+                })
+                .collect(),
+            feature_names: vec![],
+        };
+        let day = 86_400;
+        let train = vec![
+            Playlist {
+                id: "1".into(),
+                user: Some("u".into()),
+                timestamp: Some(0),
+                tracks: vec![2, 3],
+            },
+            Playlist {
+                id: "2".into(),
+                user: Some("u".into()),
+                timestamp: Some(30 * day),
+                tracks: vec![4],
+            },
+        ];
+        (cat, train)
+    }
+
+    #[test]
+    fn features_never_see_later_plays() {
+        let (cat, train) = setup();
+        let p = Prepared::new(&cat, &train, 3);
+        let day = 86_400;
+        // At day 10 only playlist 1 has been played.
+        let g = p.global_at(Some(10 * day));
+        assert!(g[2 * GLOBAL_FEATURES + 2] > 0.0, "track 2 was played");
+        assert_eq!(g[4 * GLOBAL_FEATURES + 2], 0.0, "track 4 is in the future");
+        let (u, hist) = p.user_at(Some("u"), Some(10 * day));
+        assert_eq!(u[4 * USER_FEATURES + 1], 0.0);
+        assert!((hist.iter().sum::<f32>() - 1.0).abs() < 1e-5);
+        // After training everything counts.
+        assert!(p.global_at(None)[4 * GLOBAL_FEATURES + 2] > 0.0);
+    }
+
+    #[test]
+    fn the_graph_links_co_listened_and_same_artist_tracks() {
+        let (cat, train) = setup();
+        let p = Prepared::new(&cat, &train, 3);
+        let row = |t: usize| &p.neighbour_idx[t * 3..t * 3 + 3];
+        assert_eq!(row(2)[0], 3, "co-listened");
+        assert_eq!(row(0)[0], 1, "same artist");
+        let sum: f32 = p.neighbour_w[..3].iter().sum();
+        assert!((sum - 1.0).abs() < 1e-5);
+    }
+}

@@ -1,0 +1,382 @@
+//! The conditional β-VAE that continues playlists (see `MODEL.md`).
+//!
+//! * **Tracks** are what they are: a content tower over the numeric features
+//!   and log duration, hashed artist and album embeddings, and a learned
+//!   residual for tracks with history; then one hop of normalised
+//!   propagation over the co-listening graph.
+//! * **Inference network** q(u | seed, history, context): the seed's mean and
+//!   last track embeddings, the listener's time-decayed history (an
+//!   engagement-weighted mean of track embeddings) and the time of the
+//!   request (hour and weekday as sin/cos) give the mean and log-variance of
+//!   the listener vector u; reparameterised during training.
+//! * **Decoder** scores the whole catalogue: a query vector from (u, seed)
+//!   dotted with every track embedding, plus a per-track bias, plus a
+//!   recency term: the track's time-decayed global and personal popularity
+//!   *as of the request*, weighted by coefficients that u modulates (how much
+//!   this listener follows what is on rotation now). Generation is
+//!   autoregressive: each chosen track joins the seed before the next step.
+//! * **Objective**: multinomial log-likelihood of the next tracks (up to
+//!   `targets` of them, weighted toward the nearest) + β·KL(q ‖ N(0, I)),
+//!   β annealed from 0.
+
+pub mod features;
+pub mod train;
+
+use burn::config::Config;
+use burn::module::{Initializer, Module, Param};
+use burn::nn::{Linear, LinearConfig};
+use burn::tensor::activation::log_softmax;
+use burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
+
+pub use features::Prepared;
+use features::{GLOBAL_FEATURES, RECENCY_FEATURES, USER_FEATURES};
+
+/// Hyper-parameters and switches (the ablations turn parts off). Saved as
+/// JSON beside the weights.
+#[derive(Config, Debug)]
+pub struct VaeConfig {
+    /// Track embedding size.
+    #[config(default = 64)]
+    pub dim: usize,
+    /// Listener latent size.
+    #[config(default = 32)]
+    pub latent: usize,
+    /// Hidden width of the inference network.
+    #[config(default = 128)]
+    pub hidden: usize,
+    /// Buckets of the hashed artist and album embeddings.
+    #[config(default = 16384)]
+    pub buckets: usize,
+    /// Graph neighbours per track.
+    #[config(default = 10)]
+    pub neighbours: usize,
+    /// Cap of the annealed KL weight.
+    #[config(default = 0.2)]
+    pub beta: f64,
+    /// Next tracks predicted per training example.
+    #[config(default = 20)]
+    pub targets: usize,
+    #[config(default = 40)]
+    pub epochs: usize,
+    #[config(default = 128)]
+    pub batch: usize,
+    #[config(default = 0.001)]
+    pub learning_rate: f64,
+    /// L2 penalty on every parameter (Adam weight decay).
+    #[config(default = 0.0001)]
+    pub weight_decay: f64,
+    /// Share of tracks made to look new in each training epoch.
+    #[config(default = 0.3)]
+    pub cold_share: f64,
+    /// Stop after this many epochs without a better validation loss.
+    #[config(default = 4)]
+    pub patience: usize,
+    #[config(default = 42)]
+    pub seed: u64,
+    /// The listener latent u (off: u = 0, no KL; history and context then
+    /// have no way in).
+    #[config(default = true)]
+    pub user_latent: bool,
+    /// Graph propagation of track embeddings.
+    #[config(default = true)]
+    pub graph: bool,
+    /// Time of day and weekday as inputs.
+    #[config(default = true)]
+    pub context: bool,
+    /// Content tower and hashed metadata (off: learned residuals only).
+    #[config(default = true)]
+    pub content: bool,
+    /// Time-decayed popularity as of the request.
+    #[config(default = true)]
+    pub recency: bool,
+}
+
+/// Initial recency coefficients: global 7-day, 60-day, all-time; user
+/// 7-day, all-time.
+const RECENCY_INIT: [f32; RECENCY_FEATURES] = [2.0, 0.0, 0.0, 1.0, 0.0];
+
+/// Initial weight of the content-similarity term (per squared z-unit).
+const SIMILARITY_INIT: f32 = 1.0;
+
+/// Width of the context input: hour and weekday as sin/cos.
+pub const CONTEXT: usize = 4;
+
+/// The network. Built by [`Vae::new`]; trained by [`train::fit`].
+#[derive(Module, Debug)]
+pub struct Vae {
+    content: Linear,
+    artist: Param<Tensor<2>>,
+    album: Param<Tensor<2>>,
+    residual: Param<Tensor<2>>,
+    encoder: Linear,
+    mu: Linear,
+    logvar: Linear,
+    query: Linear,
+    recency: Param<Tensor<1>>,
+    recency_from_u: Linear,
+    similarity: Param<Tensor<1>>,
+    similarity_from_u: Linear,
+}
+
+/// Every track's embedding and standardised content, on the device.
+#[derive(Debug, Clone)]
+pub struct Items {
+    /// [N, d]
+    pub embeddings: Tensor<2>,
+    /// [N, C]
+    pub content: Tensor<2>,
+}
+
+/// Tensors that describe the catalogue, on the model's device.
+#[derive(Debug, Clone)]
+pub struct CatalogueTensors {
+    content: Tensor<2>,
+    artist: Tensor<1, Int>,
+    album: Tensor<1, Int>,
+    pub has_history: Tensor<2>,
+    neighbour_idx: Tensor<1, Int>,
+    neighbour_w: Tensor<3>,
+    n: usize,
+    k: usize,
+}
+
+impl CatalogueTensors {
+    pub fn new(p: &Prepared, device: &Device) -> Self {
+        let n = p.n_tracks;
+        let k = p.neighbours;
+        Self {
+            content: float2(p.content.clone(), n, p.content_dims, device),
+            artist: int1(&p.artist_bucket, device),
+            album: int1(&p.album_bucket, device),
+            has_history: float2(p.has_history.clone(), n, 1, device),
+            neighbour_idx: int1(&p.neighbour_idx, device),
+            neighbour_w: Tensor::from_data(
+                TensorData::new(p.neighbour_w.clone(), [n, k, 1]),
+                device,
+            ),
+            n,
+            k,
+        }
+    }
+}
+
+/// One batch of requests (training examples or queries), on the device.
+#[derive(Debug, Clone)]
+pub struct Batch {
+    /// Seed track ids, padded: [B, S] flattened.
+    pub seed: Tensor<1, Int>,
+    /// 1 for real seed entries: [B, S, 1].
+    pub seed_mask: Tensor<3>,
+    /// The last seed track: [B].
+    pub last: Tensor<1, Int>,
+    /// History weights over tracks: [B, N].
+    pub history: Tensor<2>,
+    /// Context: [B, 4].
+    pub context: Tensor<2>,
+    /// Recency features: [B, N, 5].
+    pub recency: Tensor<3>,
+    /// Target distribution over tracks (rows sum to 1): [B, N]; zeros at
+    /// query time.
+    pub targets: Tensor<2>,
+    pub size: usize,
+}
+
+pub(crate) fn float2(v: Vec<f32>, rows: usize, cols: usize, device: &Device) -> Tensor<2> {
+    Tensor::from_data(TensorData::new(v, [rows, cols]), device)
+}
+
+pub(crate) fn int1(v: &[u32], device: &Device) -> Tensor<1, Int> {
+    let data: Vec<i64> = v.iter().map(|x| i64::from(*x)).collect();
+    let len = data.len();
+    Tensor::from_data(TensorData::new(data, [len]), device)
+}
+
+/// What one forward pass gives.
+pub struct Forward {
+    /// Scores over the catalogue: [B, N].
+    pub logits: Tensor<2>,
+    pub mu: Tensor<2>,
+    pub logvar: Tensor<2>,
+}
+
+impl Vae {
+    pub fn new(config: &VaeConfig, content_dims: usize, n_tracks: usize, device: &Device) -> Self {
+        let d = config.dim;
+        let small = |rows: usize, cols: usize| {
+            Param::from_tensor(Tensor::random(
+                [rows, cols],
+                Distribution::Normal(0.0, 0.05),
+                device,
+            ))
+        };
+        let encoder_in = 3 * d + CONTEXT;
+        Self {
+            content: LinearConfig::new(content_dims, d).init(device),
+            artist: small(config.buckets, d),
+            album: small(config.buckets, d),
+            residual: small(n_tracks, d),
+            encoder: LinearConfig::new(encoder_in, config.hidden).init(device),
+            mu: LinearConfig::new(config.hidden, config.latent).init(device),
+            logvar: LinearConfig::new(config.hidden, config.latent).init(device),
+            query: LinearConfig::new(config.latent + 2 * d, d).init(device),
+            // Start from "what is on rotation now" (log of 7-day-decayed
+            // plays, globally and for this listener): the model begins as the
+            // strongest simple baseline and learns where to depart from it.
+            recency: Param::from_tensor(Tensor::from_data(
+                TensorData::new(RECENCY_INIT.to_vec(), [RECENCY_FEATURES]),
+                device,
+            )),
+            // u's influence starts at zero, so the untrained decoder is
+            // exactly the baselines' mix and u learns to move it.
+            recency_from_u: LinearConfig::new(config.latent, RECENCY_FEATURES)
+                .with_bias(false)
+                .with_initializer(Initializer::Zeros)
+                .init(device),
+            // Start as content kNN too: closer to the seed's mean in
+            // standardised feature space scores higher.
+            similarity: Param::from_tensor(Tensor::from_data(
+                TensorData::new(vec![SIMILARITY_INIT], [1]),
+                device,
+            )),
+            similarity_from_u: LinearConfig::new(config.latent, 1)
+                .with_bias(false)
+                .with_initializer(Initializer::Zeros)
+                .init(device),
+        }
+    }
+
+    /// Embeddings and content of every track.
+    pub fn items(&self, config: &VaeConfig, cat: &CatalogueTensors) -> Items {
+        Items {
+            embeddings: self.track_embeddings(config, cat),
+            content: cat.content.clone(),
+        }
+    }
+
+    /// Embeddings of every track: [N, d].
+    pub fn track_embeddings(&self, config: &VaeConfig, cat: &CatalogueTensors) -> Tensor<2> {
+        let mut e = self.residual.val() * cat.has_history.clone();
+        if config.content {
+            e = e
+                + self.content.forward(cat.content.clone())
+                + self.artist.val().select(0, cat.artist.clone())
+                + self.album.val().select(0, cat.album.clone());
+        }
+        if config.graph {
+            let d = config.dim;
+            let neighbours = e
+                .clone()
+                .select(0, cat.neighbour_idx.clone())
+                .reshape([cat.n, cat.k, d])
+                * cat.neighbour_w.clone();
+            e = e * 0.5 + neighbours.sum_dim(1).reshape([cat.n, d]) * 0.5;
+        }
+        e
+    }
+
+    /// Scores every track for every request of `batch`. `sample` draws u
+    /// from q (training); otherwise u is q's mean.
+    pub fn forward(&self, config: &VaeConfig, all: &Items, batch: &Batch, sample: bool) -> Forward {
+        let items = all.embeddings.clone();
+        let b = batch.size;
+        let d = config.dim;
+        let device = items.device();
+        let s = batch.seed_mask.dims()[1];
+        let seed = items
+            .clone()
+            .select(0, batch.seed.clone())
+            .reshape([b, s, d])
+            * batch.seed_mask.clone();
+        let count = batch
+            .seed_mask
+            .clone()
+            .sum_dim(1)
+            .reshape([b, 1])
+            .clamp_min(1.0);
+        let seed_mean = seed.sum_dim(1).reshape([b, d]) / count.clone();
+        let last = items.clone().select(0, batch.last.clone());
+
+        let (mu, logvar, u) = if config.user_latent {
+            let history = batch.history.clone().matmul(items.clone());
+            let context = if config.context {
+                batch.context.clone()
+            } else {
+                batch.context.clone().zeros_like()
+            };
+            let h = self
+                .encoder
+                .forward(Tensor::cat(
+                    vec![seed_mean.clone(), last.clone(), history, context],
+                    1,
+                ))
+                .tanh();
+            let mu = self.mu.forward(h.clone());
+            let logvar = self.logvar.forward(h).clamp(-8.0, 8.0);
+            let u = if sample {
+                let eps =
+                    Tensor::random([b, config.latent], Distribution::Normal(0.0, 1.0), &device);
+                mu.clone() + (logvar.clone() * 0.5).exp() * eps
+            } else {
+                mu.clone()
+            };
+            (mu, logvar, u)
+        } else {
+            let zero = Tensor::zeros([b, config.latent], &device);
+            (zero.clone(), zero.clone(), zero)
+        };
+
+        let q = self
+            .query
+            .forward(Tensor::cat(vec![u.clone(), seed_mean, last], 1))
+            .tanh();
+        let n = items.dims()[0];
+        // No free per-track bias: popularity enters only through the
+        // time-aware recency term, so the model cannot memorise how popular
+        // a track *was* during training.
+        let mut logits = q.matmul(items.transpose());
+        if config.content {
+            // −γ(u)·‖x_t − x̄_seed‖², expanded so no [B, N, C] tensor is built.
+            let x = all.content.clone();
+            let c = x.dims()[1];
+            let seed_x = x.clone().select(0, batch.seed.clone()).reshape([b, s, c])
+                * batch.seed_mask.clone();
+            let centre = seed_x.sum_dim(1).reshape([b, c]) / count.clone();
+            let x_sq = x.clone().powf_scalar(2.0).sum_dim(1).reshape([1, n]);
+            let c_sq = centre.clone().powf_scalar(2.0).sum_dim(1);
+            // Mean squared distance per dimension, so γ means the same for
+            // any number of feature columns.
+            let dist = (x_sq - centre.matmul(x.transpose()) * 2.0 + c_sq) / c as f64;
+            let gamma =
+                self.similarity.val().reshape([1, 1]) + self.similarity_from_u.forward(u.clone());
+            logits = logits - dist * gamma;
+        }
+        if config.recency {
+            let coef =
+                self.recency.val().reshape([1, RECENCY_FEATURES]) + self.recency_from_u.forward(u);
+            let bias = (batch.recency.clone() * coef.reshape([b, 1, RECENCY_FEATURES]))
+                .sum_dim(2)
+                .reshape([b, n]);
+            logits = logits + bias;
+        }
+        Forward { logits, mu, logvar }
+    }
+
+    /// The negative ELBO terms: (reconstruction, KL), both batch means.
+    pub fn loss(&self, f: &Forward, targets: Tensor<2>) -> (Tensor<1>, Tensor<1>) {
+        let rec = (log_softmax(f.logits.clone(), 1) * targets)
+            .sum_dim(1)
+            .mean()
+            .neg();
+        let kl =
+            ((f.logvar.clone() + 1.0) - f.mu.clone().powf_scalar(2.0) - f.logvar.clone().exp())
+                .sum_dim(1)
+                .mean()
+                * (-0.5);
+        (rec, kl)
+    }
+}
+
+/// Recency feature width per track, as the batch builder lays it out.
+pub const fn recency_width() -> usize {
+    GLOBAL_FEATURES + USER_FEATURES
+}

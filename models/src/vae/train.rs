@@ -1,0 +1,505 @@
+//! Training (a custom Burn loop: Adam, gradient clipping, β annealing, early
+//! stopping on a time-ordered validation split, seeded), inference and
+//! constrained generation.
+
+use std::f32::consts::TAU;
+use std::time::Instant;
+
+use burn::grad_clipping::GradientClippingConfig;
+use burn::module::Module;
+use burn::optim::decay::WeightDecayConfig;
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::tensor::{Device, Tensor, TensorData};
+use serde::Serialize;
+
+use super::features::{Prepared, GLOBAL_FEATURES, RECENCY_FEATURES, USER_FEATURES};
+use super::{float2, int1, Batch, CatalogueTensors, Items, Vae, VaeConfig, CONTEXT};
+use crate::baselines::Recommender;
+use crate::data::{Catalogue, Playlist, Query};
+
+/// Training could not produce a usable model.
+#[derive(Debug, thiserror::Error)]
+pub enum VaeError {
+    #[error("there is nothing to train on: no playlist has two or more tracks")]
+    NoData,
+    #[error("training diverged at epoch {epoch} (loss {loss}); the previous model stays in use")]
+    Diverged { epoch: usize, loss: f32 },
+    #[error("could not read results back from the device: {0}")]
+    Readback(String),
+}
+
+/// A small deterministic generator (SplitMix64) for cuts and shuffles.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Self(seed ^ 0x9E37_79B9_7F4A_7C15)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n.max(1) as u64) as usize
+    }
+
+    pub fn unit(&mut self) -> f32 {
+        (self.next_u64() >> 40) as f32 / (1u64 << 24) as f32
+    }
+
+    pub fn shuffle<T>(&mut self, v: &mut [T]) {
+        for i in (1..v.len()).rev() {
+            v.swap(i, self.below(i + 1));
+        }
+    }
+}
+
+/// One request or training example, before it becomes tensors.
+#[derive(Debug, Clone, Copy)]
+pub struct Example<'a> {
+    pub seed: &'a [u32],
+    pub user: Option<&'a str>,
+    pub at: Option<i64>,
+    /// The tracks that followed (empty at query time).
+    pub next: &'a [u32],
+}
+
+/// Hour of day and weekday as sin/cos (zeros without a time).
+pub fn context(at: Option<i64>) -> [f32; CONTEXT] {
+    match at {
+        Some(t) => {
+            let hour = (t.rem_euclid(86_400)) as f32 / 3600.0;
+            // 1970-01-01 was a Thursday (weekday 3 counting from Monday).
+            let weekday = ((t.div_euclid(86_400) + 3).rem_euclid(7)) as f32;
+            [
+                (TAU * hour / 24.0).sin(),
+                (TAU * hour / 24.0).cos(),
+                (TAU * weekday / 7.0).sin(),
+                (TAU * weekday / 7.0).cos(),
+            ]
+        }
+        None => [0.0; CONTEXT],
+    }
+}
+
+/// Builds the tensors of `examples` on `device`.
+pub fn build_batch(
+    p: &Prepared,
+    examples: &[Example<'_>],
+    targets: usize,
+    cold: Option<&[bool]>,
+    device: &Device,
+) -> Batch {
+    let b = examples.len();
+    let n = p.n_tracks;
+    let s = examples
+        .iter()
+        .map(|e| e.seed.len())
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let mut seed = vec![0u32; b * s];
+    let mut mask = vec![0.0f32; b * s];
+    let mut last = vec![0u32; b];
+    let mut history = Vec::with_capacity(b * n);
+    let mut ctx = Vec::with_capacity(b * CONTEXT);
+    let mut recency = Vec::with_capacity(b * n * RECENCY_FEATURES);
+    let mut target = vec![0.0f32; b * n];
+    for (i, e) in examples.iter().enumerate() {
+        for (j, t) in e.seed.iter().enumerate() {
+            seed[i * s + j] = *t;
+            mask[i * s + j] = 1.0;
+        }
+        last[i] = e.seed.last().copied().unwrap_or(0);
+        let (user, hist) = p.user_at(e.user, e.at);
+        history.extend_from_slice(&hist);
+        ctx.extend_from_slice(&context(e.at));
+        let global = p.global_at(e.at);
+        for t in 0..n {
+            if cold.is_some_and(|c| c[t]) {
+                recency.extend_from_slice(&[0.0; RECENCY_FEATURES]);
+                continue;
+            }
+            recency.extend_from_slice(&global[t * GLOBAL_FEATURES..(t + 1) * GLOBAL_FEATURES]);
+            recency.extend_from_slice(&user[t * USER_FEATURES..(t + 1) * USER_FEATURES]);
+        }
+        // Nearer next tracks weigh more; repeats and seed tracks are skipped.
+        let mut total = 0.0;
+        for (j, t) in e.next.iter().take(targets).enumerate() {
+            if e.seed.contains(t) {
+                continue;
+            }
+            let w = 1.0 / (1.0 + 0.1 * j as f32);
+            let cell = &mut target[i * n + *t as usize];
+            if *cell == 0.0 {
+                *cell = w;
+                total += w;
+            }
+        }
+        if total > 0.0 {
+            for x in &mut target[i * n..(i + 1) * n] {
+                *x /= total;
+            }
+        }
+    }
+    Batch {
+        seed: int1(&seed, device),
+        seed_mask: Tensor::from_data(TensorData::new(mask, [b, s, 1]), device),
+        last: int1(&last, device),
+        history: float2(history, b, n, device),
+        context: float2(ctx, b, CONTEXT, device),
+        recency: Tensor::from_data(TensorData::new(recency, [b, n, RECENCY_FEATURES]), device),
+        targets: float2(target, b, n, device),
+        size: b,
+    }
+}
+
+/// Seed lengths drawn for training examples (the benchmark asks 1 to 25).
+const SEED_LENGTHS: [usize; 8] = [1, 1, 2, 3, 5, 5, 10, 25];
+
+/// Cuts `playlist` into a seed (a prefix) and the tracks that followed.
+fn cut<'a>(playlist: &'a Playlist, rng: &mut Rng) -> Option<Example<'a>> {
+    let len = playlist.tracks.len();
+    if len < 2 {
+        return None;
+    }
+    let n = SEED_LENGTHS[rng.below(SEED_LENGTHS.len())].min(len - 1);
+    Some(Example {
+        seed: &playlist.tracks[..n],
+        user: playlist.user.as_deref(),
+        at: playlist.timestamp,
+        next: &playlist.tracks[n..],
+    })
+}
+
+/// Loss figures of one epoch.
+#[derive(Debug, Clone, Serialize)]
+pub struct EpochStats {
+    pub epoch: usize,
+    pub beta: f64,
+    pub train_loss: f32,
+    pub train_kl: f32,
+    pub valid_loss: f32,
+    pub seconds: f64,
+}
+
+/// A trained model, ready to score and generate.
+pub struct TrainedVae {
+    pub config: VaeConfig,
+    pub prepared: Prepared,
+    pub history: Vec<EpochStats>,
+    /// Validation loss of the untrained model (epoch 0).
+    pub initial_valid_loss: f32,
+    pub best_epoch: usize,
+    model: Vae,
+    items: Items,
+    device: Device,
+}
+
+fn scalar(t: Tensor<1>) -> Result<f32, VaeError> {
+    t.into_data()
+        .try_into_vec::<f32>()
+        .map_err(|e| VaeError::Readback(format!("{e:?}")))?
+        .first()
+        .copied()
+        .ok_or_else(|| VaeError::Readback("empty tensor".into()))
+}
+
+/// Trains a VAE on `train` for `catalogue` on `device` (a plain device; the
+/// loop adds autodiff). Deterministic for a given seed on one backend.
+pub fn fit(
+    catalogue: &Catalogue,
+    train: &[Playlist],
+    config: &VaeConfig,
+    device: &Device,
+    mut on_epoch: impl FnMut(&EpochStats),
+) -> Result<TrainedVae, VaeError> {
+    let prepared = Prepared::new(catalogue, train, config.neighbours);
+    // Time-ordered split: the latest 5% of playlists judge early stopping
+    // (a random 5% when there are no timestamps).
+    let mut order: Vec<&Playlist> = train.iter().filter(|p| p.tracks.len() >= 2).collect();
+    if order.len() < 2 {
+        return Err(VaeError::NoData);
+    }
+    if order.iter().all(|p| p.timestamp.is_none()) {
+        Rng::new(config.seed).shuffle(&mut order);
+    } else {
+        order.sort_by_key(|p| p.timestamp.unwrap_or(0));
+    }
+    let n_valid = (order.len() / 20).clamp(1, order.len() - 1);
+    let (fit_set, valid_set) = order.split_at(order.len() - n_valid);
+    let shuffled: Vec<&Playlist> = fit_set.to_vec();
+
+    device.seed(config.seed);
+    let ad = device.clone().autodiff();
+    let mut model = Vae::new(config, prepared.content_dims, prepared.n_tracks, &ad);
+    let cat = CatalogueTensors::new(&prepared, &ad);
+    let cat_inner = CatalogueTensors::new(&prepared, device);
+    let mut optimizer = AdamConfig::new()
+        .with_grad_clipping(Some(GradientClippingConfig::Norm(5.0)))
+        .with_weight_decay(Some(WeightDecayConfig::new(config.weight_decay as f32)))
+        .init();
+    let mut rng = Rng::new(config.seed);
+    let mut history = Vec::new();
+    let mut best: Option<(f32, usize, Vae)>;
+    let warmup = (config.epochs as f64 * 0.5).max(1.0);
+
+    // Fixed validation cuts, so epochs compare like with like.
+    let mut vrng = Rng::new(config.seed ^ 0xABCD);
+    let valid_examples: Vec<Example<'_>> =
+        valid_set.iter().filter_map(|p| cut(p, &mut vrng)).collect();
+
+    // Validation loss with the posterior mean and the full β.
+    let validate = |m: &Vae| -> Result<f32, VaeError> {
+        let items = m.items(config, &cat_inner);
+        let mut sum = 0.0f32;
+        let mut batches = 0usize;
+        for chunk in valid_examples.chunks(config.batch) {
+            let batch = build_batch(&prepared, chunk, config.targets, None, device);
+            let f = m.forward(config, &items, &batch, false);
+            let (rec, kl) = m.loss(&f, batch.targets.clone());
+            let kl_weight = if config.user_latent { config.beta } else { 0.0 };
+            sum += scalar(rec + kl * kl_weight)?;
+            batches += 1;
+        }
+        Ok(sum / batches.max(1) as f32)
+    };
+    // The untrained model (which starts from recent popularity) is the
+    // first candidate: training must beat it to be kept.
+    let initial = model.valid();
+    let initial_valid_loss = validate(&initial)?;
+    best = Some((initial_valid_loss, 0, initial));
+
+    for epoch in 1..=config.epochs {
+        let started = Instant::now();
+        let beta = if config.user_latent {
+            config.beta * (epoch as f64 / warmup).min(1.0)
+        } else {
+            0.0
+        };
+        let mut examples: Vec<Example<'_>> =
+            shuffled.iter().filter_map(|p| cut(p, &mut rng)).collect();
+        rng.shuffle(&mut examples);
+        // Cold-track dropout: this epoch a random share of tracks looks
+        // new (no residual, no plays), as new releases do when the model is
+        // asked, so content and metadata learn to carry them.
+        let cold: Vec<bool> = (0..prepared.n_tracks)
+            .map(|_| rng.unit() < config.cold_share as f32)
+            .collect();
+        let mut cat = cat.clone();
+        let warm: Vec<f32> = prepared
+            .has_history
+            .iter()
+            .zip(&cold)
+            .map(|(h, c)| if *c { 0.0 } else { *h })
+            .collect();
+        cat.has_history = float2(warm, prepared.n_tracks, 1, &ad);
+        let (mut loss_sum, mut kl_sum, mut batches) = (0.0f32, 0.0f32, 0usize);
+        for chunk in examples.chunks(config.batch) {
+            let batch = build_batch(&prepared, chunk, config.targets, Some(&cold), &ad);
+            let items = model.items(config, &cat);
+            let f = model.forward(config, &items, &batch, true);
+            let (rec, kl) = model.loss(&f, batch.targets.clone());
+            let loss = rec.clone() + kl.clone() * beta;
+            let value = scalar(rec.clone().detach())?;
+            if !value.is_finite() {
+                return Err(VaeError::Diverged { epoch, loss: value });
+            }
+            loss_sum += value;
+            kl_sum += scalar(kl.detach())?;
+            batches += 1;
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optimizer.step(config.learning_rate, model, grads);
+        }
+
+        let valid_model = model.valid();
+        let valid_loss = validate(&valid_model)?;
+        if !valid_loss.is_finite() {
+            return Err(VaeError::Diverged {
+                epoch,
+                loss: valid_loss,
+            });
+        }
+        let stats = EpochStats {
+            epoch,
+            beta,
+            train_loss: loss_sum / batches.max(1) as f32,
+            train_kl: kl_sum / batches.max(1) as f32,
+            valid_loss,
+            seconds: started.elapsed().as_secs_f64(),
+        };
+        tracing::info!(?stats, "vae epoch");
+        on_epoch(&stats);
+        history.push(stats);
+        let improved = best.as_ref().is_none_or(|(b, _, _)| valid_loss < *b);
+        if improved {
+            best = Some((valid_loss, epoch, valid_model));
+        } else if best
+            .as_ref()
+            .is_some_and(|(_, e, _)| epoch - e >= config.patience)
+        {
+            break;
+        }
+    }
+    let (_, best_epoch, model) = best.ok_or(VaeError::NoData)?;
+    let items = model.items(config, &cat_inner);
+    Ok(TrainedVae {
+        config: config.clone(),
+        prepared,
+        history,
+        initial_valid_loss,
+        best_epoch,
+        model,
+        items,
+        device: device.clone(),
+    })
+}
+
+/// Constraints and knobs of generation.
+#[derive(Debug, Clone, Copy)]
+pub struct Generation {
+    /// No track by an artist among the last `artist_window` tracks.
+    pub artist_window: usize,
+    /// 0 = always the best-scoring track; above 0, sample with this
+    /// temperature.
+    pub temperature: f32,
+    /// 0 = follow popularity and history as learned; 1 = discount popular
+    /// tracks by their all-time play count (discovery).
+    pub adventurousness: f32,
+    pub seed: u64,
+}
+
+impl Default for Generation {
+    fn default() -> Self {
+        Self {
+            artist_window: 3,
+            temperature: 0.0,
+            adventurousness: 0.0,
+            seed: 7,
+        }
+    }
+}
+
+impl TrainedVae {
+    /// Scores of every track for each query (u = posterior mean).
+    pub fn scores_many(&self, queries: &[Query<'_>]) -> Result<Vec<Vec<f32>>, VaeError> {
+        let n = self.prepared.n_tracks;
+        let mut out = Vec::with_capacity(queries.len());
+        for chunk in queries.chunks(64) {
+            let examples: Vec<Example<'_>> = chunk
+                .iter()
+                .map(|q| Example {
+                    seed: q.seed,
+                    user: q.user,
+                    at: q.timestamp,
+                    next: &[],
+                })
+                .collect();
+            let batch = build_batch(&self.prepared, &examples, 0, None, &self.device);
+            let f = self.model.forward(&self.config, &self.items, &batch, false);
+            let flat = f
+                .logits
+                .into_data()
+                .try_into_vec::<f32>()
+                .map_err(|e| VaeError::Readback(format!("{e:?}")))?;
+            out.extend(flat.chunks(n).map(<[f32]>::to_vec));
+        }
+        Ok(out)
+    }
+
+    /// Continues `query.seed` by `k` tracks, one at a time: each chosen track
+    /// joins the seed before the next is scored. Never repeats a seed or
+    /// chosen track; respects the artist window whenever any candidate does.
+    pub fn generate(
+        &self,
+        query: &Query<'_>,
+        k: usize,
+        artists: &[u32],
+        options: &Generation,
+    ) -> Result<Vec<u32>, VaeError> {
+        let mut rng = Rng::new(options.seed);
+        let mut sequence: Vec<u32> = query.seed.to_vec();
+        let mut chosen = Vec::with_capacity(k);
+        let popularity: Vec<f32> = self
+            .prepared
+            .global_at(None)
+            .chunks(GLOBAL_FEATURES)
+            .map(|f| f[2])
+            .collect();
+        for _ in 0..k {
+            let q = Query {
+                user: query.user,
+                timestamp: query.timestamp,
+                seed: &sequence,
+            };
+            let mut scores = self
+                .scores_many(&[q])?
+                .pop()
+                .ok_or_else(|| VaeError::Readback("no scores".into()))?;
+            for (s, p) in scores.iter_mut().zip(&popularity) {
+                *s -= options.adventurousness * p;
+            }
+            let recent: Vec<u32> = sequence
+                .iter()
+                .rev()
+                .take(options.artist_window)
+                .filter_map(|t| artists.get(*t as usize).copied())
+                .collect();
+            let allowed = |t: usize, window: bool| {
+                !sequence.contains(&(t as u32))
+                    && scores[t].is_finite()
+                    && (!window || artists.get(t).is_none_or(|a| !recent.contains(a)))
+            };
+            let pick = |window: bool, rng: &mut Rng| -> Option<usize> {
+                let candidates: Vec<usize> =
+                    (0..scores.len()).filter(|t| allowed(*t, window)).collect();
+                if options.temperature <= 0.0 {
+                    return candidates
+                        .into_iter()
+                        .max_by(|a, b| scores[*a].total_cmp(&scores[*b]));
+                }
+                let max = candidates
+                    .iter()
+                    .map(|t| scores[*t])
+                    .fold(f32::MIN, f32::max);
+                let weights: Vec<f32> = candidates
+                    .iter()
+                    .map(|t| ((scores[*t] - max) / options.temperature).exp())
+                    .collect();
+                let total: f32 = weights.iter().sum();
+                let mut r = rng.unit() * total;
+                for (t, w) in candidates.iter().zip(&weights) {
+                    r -= w;
+                    if r <= 0.0 {
+                        return Some(*t);
+                    }
+                }
+                candidates.last().copied()
+            };
+            let Some(next) = pick(true, &mut rng).or_else(|| pick(false, &mut rng)) else {
+                break;
+            };
+            sequence.push(next as u32);
+            chosen.push(next as u32);
+        }
+        Ok(chosen)
+    }
+}
+
+impl Recommender for TrainedVae {
+    fn scores(&self, query: &Query<'_>) -> Vec<f32> {
+        match self.scores_many(std::slice::from_ref(query)) {
+            Ok(mut all) => all.pop().unwrap_or_default(),
+            Err(err) => {
+                tracing::warn!(%err, "vae scoring failed");
+                vec![0.0; self.prepared.n_tracks]
+            }
+        }
+    }
+}
