@@ -45,6 +45,9 @@ pub enum Error {
     /// A benchmark data file is missing or malformed (names file and line).
     #[error(transparent)]
     Data(#[from] crate::playlist_data::DataError),
+    /// A model checkpoint could not be written or read.
+    #[error("model checkpoint: {0}")]
+    Model(String),
     /// A benchmark run could not complete.
     #[error("benchmark: {0}")]
     Bench(String),

@@ -12,6 +12,7 @@ pub mod doctor;
 pub mod error;
 pub mod library;
 pub mod logging;
+pub mod model_store;
 pub mod paths;
 pub mod playlist_data;
 pub mod scan;

@@ -19,4 +19,6 @@ pub mod metrics;
 pub mod selftest;
 pub mod vae;
 
+/// Burn's `Config` trait (save/load of configs), for callers without Burn.
+pub use burn::config::Config;
 pub use device::{AdapterInfo, BackendKind, BackendSummary, ComputeBackend, DevicePreference};

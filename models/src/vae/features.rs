@@ -69,7 +69,12 @@ pub struct Prepared {
 }
 
 impl Prepared {
-    pub fn new(catalogue: &Catalogue, train: &[Playlist], neighbours: usize) -> Self {
+    pub fn new(
+        catalogue: &Catalogue,
+        train: &[Playlist],
+        neighbours: usize,
+        buckets: usize,
+    ) -> Self {
         let n = catalogue.len();
         // Content: standardised features plus z-scored log duration.
         let z = standardise(catalogue);
@@ -90,7 +95,7 @@ impl Prepared {
             content.push(if d.is_finite() { (d - mean) / sd } else { 0.0 });
         }
 
-        let buckets = 1 << 14;
+        let buckets = buckets.max(1);
         let artist_bucket = catalogue
             .tracks
             .iter()
@@ -379,7 +384,7 @@ mod tests {
     #[test]
     fn features_never_see_later_plays() {
         let (cat, train) = setup();
-        let p = Prepared::new(&cat, &train, 3);
+        let p = Prepared::new(&cat, &train, 3, 64);
         let day = 86_400;
         // At day 10 only playlist 1 has been played.
         let g = p.global_at(Some(10 * day));
@@ -395,7 +400,7 @@ mod tests {
     #[test]
     fn the_graph_links_co_listened_and_same_artist_tracks() {
         let (cat, train) = setup();
-        let p = Prepared::new(&cat, &train, 3);
+        let p = Prepared::new(&cat, &train, 3, 64);
         let row = |t: usize| &p.neighbour_idx[t * 3..t * 3 + 3];
         assert_eq!(row(2)[0], 3, "co-listened");
         assert_eq!(row(0)[0], 1, "same artist");

@@ -21,6 +21,7 @@
 
 pub mod features;
 pub mod train;
+pub mod weights;
 
 use burn::config::Config;
 use burn::module::{Initializer, Module, Param};

@@ -13,6 +13,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use serde::Serialize;
 
 use super::features::{Prepared, GLOBAL_FEATURES, RECENCY_FEATURES, USER_FEATURES};
+use super::weights::{Weights, WeightsError};
 use super::{float2, int1, Batch, CatalogueTensors, Items, Vae, VaeConfig, CONTEXT};
 use crate::baselines::Recommender;
 use crate::data::{Catalogue, Playlist, Query};
@@ -26,6 +27,8 @@ pub enum VaeError {
     Diverged { epoch: usize, loss: f32 },
     #[error("could not read results back from the device: {0}")]
     Readback(String),
+    #[error("checkpoint weights do not fit: {0}")]
+    Weights(#[from] WeightsError),
 }
 
 /// A small deterministic generator (SplitMix64) for cuts and shuffles.
@@ -218,9 +221,23 @@ pub fn fit(
     train: &[Playlist],
     config: &VaeConfig,
     device: &Device,
+    on_epoch: impl FnMut(&EpochStats),
+) -> Result<TrainedVae, VaeError> {
+    fit_from(None, catalogue, train, config, device, on_epoch)
+}
+
+/// [`fit`], starting from `start` (fine-tuning) instead of fresh weights.
+/// The result is never worse than its start on the validation split: the
+/// starting weights are the first candidate, and a diverging run is an error.
+pub fn fit_from(
+    start: Option<&Weights>,
+    catalogue: &Catalogue,
+    train: &[Playlist],
+    config: &VaeConfig,
+    device: &Device,
     mut on_epoch: impl FnMut(&EpochStats),
 ) -> Result<TrainedVae, VaeError> {
-    let prepared = Prepared::new(catalogue, train, config.neighbours);
+    let prepared = Prepared::new(catalogue, train, config.neighbours, config.buckets);
     // Time-ordered split: the latest 5% of playlists judge early stopping
     // (a random 5% when there are no timestamps).
     let mut order: Vec<&Playlist> = train.iter().filter(|p| p.tracks.len() >= 2).collect();
@@ -239,6 +256,11 @@ pub fn fit(
     device.seed(config.seed);
     let ad = device.clone().autodiff();
     let mut model = Vae::new(config, prepared.content_dims, prepared.n_tracks, &ad);
+    if let Some(weights) = start {
+        model = model
+            .load_weights(weights, &ad)
+            .map_err(VaeError::Weights)?;
+    }
     let cat = CatalogueTensors::new(&prepared, &ad);
     let cat_inner = CatalogueTensors::new(&prepared, device);
     let mut optimizer = AdamConfig::new()
@@ -387,6 +409,42 @@ impl Default for Generation {
 }
 
 impl TrainedVae {
+    /// Rebuilds a trained model from checkpoint weights.
+    pub fn from_weights(
+        config: VaeConfig,
+        prepared: Prepared,
+        weights: &Weights,
+        device: &Device,
+    ) -> Result<Self, VaeError> {
+        let model = Vae::new(&config, prepared.content_dims, prepared.n_tracks, device)
+            .load_weights(weights, device)?;
+        let cat = CatalogueTensors::new(&prepared, device);
+        let items = model.items(&config, &cat);
+        Ok(Self {
+            config,
+            prepared,
+            history: Vec::new(),
+            initial_valid_loss: f32::NAN,
+            best_epoch: 0,
+            model,
+            items,
+            device: device.clone(),
+        })
+    }
+
+    /// The parameters, for a checkpoint.
+    pub fn weights(&self) -> Result<Weights, VaeError> {
+        Ok(self.model.to_weights()?)
+    }
+
+    /// The best validation loss reached (the start's when nothing beat it).
+    pub fn best_valid_loss(&self) -> f32 {
+        self.history
+            .iter()
+            .map(|e| e.valid_loss)
+            .fold(self.initial_valid_loss, f32::min)
+    }
+
     /// Scores of every track for each query (u = posterior mean).
     pub fn scores_many(&self, queries: &[Query<'_>]) -> Result<Vec<Vec<f32>>, VaeError> {
         let n = self.prepared.n_tracks;
