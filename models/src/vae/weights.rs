@@ -41,6 +41,9 @@ pub enum WeightsError {
     NotFinite(String),
 }
 
+/// Finds a parameter's data by name and expected shape.
+type Lookup<'a> = dyn Fn(&str, &[usize]) -> Result<TensorData, WeightsError> + 'a;
+
 fn read<const D: usize>(name: &str, t: Tensor<D>) -> Result<NamedArray, WeightsError> {
     let shape = t.dims().to_vec();
     let values = t
@@ -129,7 +132,7 @@ impl Vae {
         fn set_linear(
             l: &mut Linear,
             name: &str,
-            find: &dyn Fn(&str, &[usize]) -> Result<TensorData, WeightsError>,
+            find: &Lookup<'_>,
             device: &Device,
         ) -> Result<(), WeightsError> {
             let w = find(&format!("{name}.weight"), &l.weight.val().dims())?;
