@@ -213,6 +213,110 @@ pub fn run(options: &RunOptions) -> Result<RunReport> {
     })
 }
 
+/// Training and generation speed of the VAE on one device.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeviceSpeed {
+    pub device: String,
+    /// Seconds per training epoch (validation pass included), per epoch run.
+    pub epoch_s: Vec<f64>,
+    /// Milliseconds per 20-track generation, per repeat.
+    pub generate_ms: Vec<f64>,
+}
+
+/// `bench vae-speed`: the same epochs and generations on the backend chosen
+/// at start-up and on the CPU (Flex), in one process.
+#[derive(Debug, Clone, Serialize)]
+pub struct SpeedReport {
+    pub tracks: usize,
+    pub playlists: usize,
+    pub chosen: DeviceSpeed,
+    pub cpu: Option<DeviceSpeed>,
+}
+
+fn median(values: &[f64]) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+impl DeviceSpeed {
+    /// The median epoch after the first (which includes warm-up such as
+    /// shader compilation), or the only one.
+    pub fn steady_epoch_s(&self) -> f64 {
+        median(
+            self.epoch_s
+                .get(1..)
+                .filter(|r| !r.is_empty())
+                .unwrap_or(&self.epoch_s),
+        )
+    }
+
+    pub fn median_generate_ms(&self) -> f64 {
+        median(&self.generate_ms)
+    }
+}
+
+fn speed_on(
+    backend: &ComputeBackend,
+    library: &Library,
+    train: &[playgenie_models::data::Playlist],
+    cases: &[Case],
+    config: &VaeConfig,
+    repeats: usize,
+) -> Result<DeviceSpeed> {
+    let model = vae_train::fit(&library.catalogue, train, config, backend.device(), |_| {})
+        .map_err(|e| Error::Bench(e.to_string()))?;
+    let (artists, _) = library.catalogue.artist_ids();
+    let mut generate_ms = Vec::new();
+    for (i, case) in cases.iter().cycle().take(repeats + 1).enumerate() {
+        let started = Instant::now();
+        let options = vae_train::Generation::default();
+        model
+            .generate(&case.query(), 20, &artists, &options)
+            .map_err(|e| Error::Bench(e.to_string()))?;
+        if i > 0 {
+            // The first generation warms caches and kernels.
+            generate_ms.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+    Ok(DeviceSpeed {
+        device: backend.summary().label,
+        epoch_s: model.history.iter().map(|e| e.seconds).collect(),
+        generate_ms,
+    })
+}
+
+/// Times `epochs` training epochs and `repeats` 20-track generations on the
+/// backend chosen from the environment, then (unless it is the CPU) the same
+/// on the CPU.
+pub fn vae_speed(data: &Path, config: &VaeConfig, repeats: usize) -> Result<SpeedReport> {
+    let library = playlist_data::load_tracks(&data.join("tracks.tsv"))?;
+    let train = playlist_data::load_playlists(&data.join("train.jsonl"), &library)?;
+    let cases = playlist_data::load_cases(&data.join("valid.jsonl"), &library)?;
+    let config = config.clone().with_patience(config.epochs);
+    let chosen_backend = ComputeBackend::from_env();
+    let chosen = speed_on(&chosen_backend, &library, &train, &cases, &config, repeats)?;
+    let cpu = if chosen_backend.kind == playgenie_models::BackendKind::Cpu {
+        None
+    } else {
+        let cpu_backend = ComputeBackend::select(playgenie_models::DevicePreference::Cpu);
+        Some(speed_on(
+            &cpu_backend,
+            &library,
+            &train,
+            &cases,
+            &config,
+            repeats,
+        )?)
+    };
+    Ok(SpeedReport {
+        tracks: library.catalogue.len(),
+        playlists: train.len(),
+        chosen,
+        cpu,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -77,6 +77,22 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum BenchWhat {
+    /// Time VAE training epochs and 20-track generations on the backend in
+    /// use (PLAYGENIE_DEVICE / --device) and on the CPU, in one run.
+    VaeSpeed {
+        /// A benchmark set's folder (tracks.tsv, train.jsonl, valid.jsonl).
+        #[arg(long)]
+        data: PathBuf,
+        /// Training epochs to time (the first includes warm-up).
+        #[arg(long, default_value_t = 3)]
+        epochs: usize,
+        /// Generations to time.
+        #[arg(long, default_value_t = 5)]
+        repeats: usize,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Train a playlist-continuation model on a benchmark set, rank up to
     /// 500 tracks per evaluation case, write them and print the metrics.
     Run {
@@ -272,6 +288,40 @@ fn run(command: Command) -> playgenie::Result<ExitCode> {
                 );
                 if report.errors > 0 {
                     println!("see why with: playgenie scan-errors");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            what:
+                BenchWhat::VaeSpeed {
+                    data,
+                    epochs,
+                    repeats,
+                    json,
+                },
+        } => {
+            let config = playgenie_models::vae::VaeConfig::new().with_epochs(epochs);
+            let r = playgenie::bench_run::vae_speed(&data, &config, repeats)?;
+            if json {
+                println!("{}", to_json(&r));
+            } else {
+                println!("{} tracks, {} training playlists", r.tracks, r.playlists);
+                for d in std::iter::once(&r.chosen).chain(r.cpu.as_ref()) {
+                    println!(
+                        "{:<40} epoch {:>7.2} s (all: {:?}), 20-track generation {:>8.1} ms (median)",
+                        d.device,
+                        d.steady_epoch_s(),
+                        d.epoch_s.iter().map(|s| (s * 100.0).round() / 100.0).collect::<Vec<_>>(),
+                        d.median_generate_ms()
+                    );
+                }
+                if let Some(cpu) = &r.cpu {
+                    println!(
+                        "speed-up over the CPU: training {:.2}x, generation {:.2}x",
+                        cpu.steady_epoch_s() / r.chosen.steady_epoch_s(),
+                        cpu.median_generate_ms() / r.chosen.median_generate_ms()
+                    );
                 }
             }
             Ok(ExitCode::SUCCESS)
