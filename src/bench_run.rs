@@ -45,6 +45,10 @@ pub struct RunReport {
     pub backend: String,
     /// Per-epoch losses (VAE only).
     pub epochs: Vec<EpochStats>,
+    /// VAE: validation NDCG before training, and the epoch kept (0: the
+    /// untrained model).
+    pub initial_valid_ndcg: Option<f32>,
+    pub best_epoch: Option<usize>,
     pub metrics: Report,
 }
 
@@ -118,6 +122,17 @@ fn write_predictions(
     std::fs::rename(&tmp, path).map_err(io)
 }
 
+/// The seeds of the evaluation cases as plays at their time: as in the app,
+/// where every play joins the history at once, a request may use the plays
+/// of earlier requests (never their held-out tracks).
+pub fn online_plays(cases: &[Case]) -> baselines::OnlinePlays {
+    cases
+        .iter()
+        .filter_map(|c| c.timestamp.map(|t| (t, c.user.clone(), &c.seed)))
+        .flat_map(|(t, u, seed)| seed.iter().map(move |s| (t, u.clone(), *s)))
+        .collect()
+}
+
 /// Trains `options.model`, predicts, writes and scores.
 pub fn run(options: &RunOptions) -> Result<RunReport> {
     let library = playlist_data::load_tracks(&options.data.join("tracks.tsv"))?;
@@ -140,7 +155,7 @@ pub fn run(options: &RunOptions) -> Result<RunReport> {
     );
 
     let started = Instant::now();
-    let (ranked, train_s, predict_s, backend, epochs) = if options.model == "vae" {
+    let (ranked, train_s, predict_s, backend, epochs, vae_info) = if options.model == "vae" {
         let backend = ComputeBackend::from_env();
         let config = options.vae.clone().with_seed(options.seed);
         let mut model =
@@ -149,6 +164,7 @@ pub fn run(options: &RunOptions) -> Result<RunReport> {
                     epoch = e.epoch,
                     train = e.train_loss,
                     valid = e.valid_loss,
+                    valid_ndcg = e.valid_ndcg,
                     kl = e.train_kl,
                     "epoch"
                 );
@@ -162,13 +178,7 @@ pub fn run(options: &RunOptions) -> Result<RunReport> {
         );
         // As in the app, every play joins the history at once: the seeds of
         // earlier requests count for later ones (never their held-out part).
-        model.prepared.set_online_history(
-            cases
-                .iter()
-                .filter_map(|c| c.timestamp.map(|t| (t, c.user.clone(), &c.seed)))
-                .flat_map(|(t, u, seed)| seed.iter().map(move |s| (t, u.clone(), *s)))
-                .collect(),
-        );
+        model.prepared.set_online_history(online_plays(&cases));
         let started = Instant::now();
         let queries: Vec<_> = cases.iter().map(Case::query).collect();
         let scores = model
@@ -185,10 +195,16 @@ pub fn run(options: &RunOptions) -> Result<RunReport> {
             started.elapsed().as_secs_f64(),
             backend.summary().label,
             model.history.clone(),
+            Some((model.initial_valid_ndcg, model.best_epoch)),
         )
     } else {
-        let model = baselines::build(&options.model, &library.catalogue, &train)
-            .map_err(|e| Error::Bench(e.to_string()))?;
+        let model = baselines::build(
+            &options.model,
+            &library.catalogue,
+            &train,
+            online_plays(&cases),
+        )
+        .map_err(|e| Error::Bench(e.to_string()))?;
         let train_s = started.elapsed().as_secs_f64();
         let started = Instant::now();
         let ranked = predict(model.as_ref(), &cases);
@@ -198,6 +214,7 @@ pub fn run(options: &RunOptions) -> Result<RunReport> {
             started.elapsed().as_secs_f64(),
             "cpu".into(),
             Vec::new(),
+            None,
         )
     };
     write_predictions(&options.out, &library, &cases, &ranked)?;
@@ -209,6 +226,8 @@ pub fn run(options: &RunOptions) -> Result<RunReport> {
         predict_s,
         backend,
         epochs,
+        initial_valid_ndcg: vae_info.map(|v| v.0),
+        best_epoch: vae_info.map(|v| v.1),
         metrics: evaluate(&library, &cases, &ranked),
     })
 }

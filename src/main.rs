@@ -535,14 +535,18 @@ fn print_run(r: &playgenie::bench_run::RunReport) {
         "model {} on {}: {} training playlists, {} tracks; trained in {:.1} s, predicted {} cases in {:.2} s",
         r.model, r.backend, r.train_playlists, r.catalogue, r.train_s, r.metrics.cases, r.predict_s
     );
+    if let (Some(ndcg), Some(best)) = (r.initial_valid_ndcg, r.best_epoch) {
+        println!("validation NDCG before training {ndcg:.4}; epoch kept: {best} (0 = untrained)");
+    }
     if let Some(last) = r.epochs.last() {
         println!(
-            "epochs {} (best valid loss {:.4}); last: train {:.4}, kl {:.3}, valid {:.4}",
+            "epochs {}, validation NDCG by epoch: {}; last: train loss {:.4}, kl {:.3}, valid loss {:.4}",
             r.epochs.len(),
             r.epochs
                 .iter()
-                .map(|e| e.valid_loss)
-                .fold(f32::MAX, f32::min),
+                .map(|e| format!("{:.4}", e.valid_ndcg))
+                .collect::<Vec<_>>()
+                .join(" "),
             last.train_loss,
             last.train_kl,
             last.valid_loss

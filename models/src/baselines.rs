@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 
 use crate::data::{Catalogue, Playlist, Query};
+use crate::vae::features::{Prepared, GLOBAL_FEATURES, USER_FEATURES};
 
 /// Seconds in a day.
 pub const DAY_S: f64 = 86_400.0;
@@ -19,15 +20,20 @@ pub trait Recommender {
 }
 
 /// The baselines by name, as `bench run --model NAME` takes them.
-pub const BASELINES: [&str; 7] = [
+pub const BASELINES: [&str; 9] = [
     "popularity",
     "user-popularity",
     "cooccurrence",
     "decayed-popularity",
     "user-decayed-popularity",
     "decayed-mix",
+    "decayed-popularity-online",
+    "decayed-mix-online",
     "content-knn",
 ];
+
+/// Plays seen after training, before some requests: (time, user, track).
+pub type OnlinePlays = Vec<(i64, Option<String>, u32)>;
 
 /// Why a baseline cannot run on some data.
 #[derive(Debug, thiserror::Error)]
@@ -39,13 +45,27 @@ pub enum BaselineError {
 }
 
 /// Builds the baseline `name` from the training playlists.
+/// `online` holds plays seen after training (the seeds of earlier
+/// requests); only the `-online` baselines use them, decaying every play to
+/// the time of each request, as the VAE does.
 pub fn build(
     name: &str,
     catalogue: &Catalogue,
     train: &[Playlist],
+    online: OnlinePlays,
 ) -> Result<Box<dyn Recommender + Send + Sync>, BaselineError> {
     let half_life = 7.0 * DAY_S;
+    let online_popularity = |user_weight: f32| {
+        let mut prepared = Prepared::new(catalogue, train, 1, 1);
+        prepared.set_online_history(online.clone());
+        Box::new(OnlinePopularity {
+            prepared,
+            user_weight,
+        })
+    };
     Ok(match name {
+        "decayed-popularity-online" => online_popularity(0.0),
+        "decayed-mix-online" => online_popularity(0.3),
         "popularity" => Box::new(Popularity::fit(catalogue, train, None, 0.0)),
         "user-popularity" => Box::new(Popularity::fit(catalogue, train, None, 1.0)),
         "decayed-popularity" => Box::new(Popularity::fit(catalogue, train, Some(half_life), 0.0)),
@@ -153,6 +173,38 @@ impl Recommender for Popularity {
             }
             _ => self.global.clone(),
         }
+    }
+}
+
+/// Time-decayed popularity (7-day half-life) as of each request, counting
+/// training plays and the online plays before the request.
+pub struct OnlinePopularity {
+    prepared: Prepared,
+    user_weight: f32,
+}
+
+impl Recommender for OnlinePopularity {
+    fn scores(&self, query: &Query<'_>) -> Vec<f32> {
+        // The features are log1p of decayed sums; undo the log to mix sums.
+        let global: Vec<f32> = self
+            .prepared
+            .global_at(query.timestamp)
+            .chunks(GLOBAL_FEATURES)
+            .map(|f| f[0].exp_m1())
+            .collect();
+        let global = normalised(&global);
+        if self.user_weight <= 0.0 || query.user.is_none() {
+            return global;
+        }
+        let (user, _) = self.prepared.user_at(query.user, query.timestamp);
+        let user: Vec<f32> = user.chunks(USER_FEATURES).map(|f| f[0].exp_m1()).collect();
+        let user = normalised(&user);
+        let w = self.user_weight;
+        global
+            .iter()
+            .zip(&user)
+            .map(|(g, u)| (1.0 - w) * g + w * u)
+            .collect()
     }
 }
 
@@ -373,7 +425,7 @@ mod tests {
     #[test]
     fn unknown_names_are_an_error() {
         assert!(matches!(
-            build("magic", &catalogue(2), &[]),
+            build("magic", &catalogue(2), &[], Vec::new()),
             Err(BaselineError::Unknown(_))
         ));
     }

@@ -94,7 +94,7 @@ pub struct VaeConfig {
 
 /// Initial recency coefficients: global 7-day, 60-day, all-time; user
 /// 7-day, all-time.
-const RECENCY_INIT: [f32; RECENCY_FEATURES] = [2.0, 0.0, 0.0, 1.0, 0.0];
+const RECENCY_INIT: [f32; RECENCY_FEATURES] = [4.0, 0.0, 0.0, 1.5, 0.0];
 
 /// Initial weight of the content-similarity term (per squared z-unit).
 const SIMILARITY_INIT: f32 = 1.0;

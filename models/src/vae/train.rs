@@ -17,6 +17,7 @@ use super::weights::{Weights, WeightsError};
 use super::{float2, int1, Batch, CatalogueTensors, Items, Vae, VaeConfig, CONTEXT};
 use crate::baselines::Recommender;
 use crate::data::{Catalogue, Playlist, Query};
+use crate::metrics::{clean_ranking, score_case, MAX_RANKED};
 
 /// Training could not produce a usable model.
 #[derive(Debug, thiserror::Error)]
@@ -181,6 +182,19 @@ fn cut<'a>(playlist: &'a Playlist, rng: &mut Rng) -> Option<Example<'a>> {
     })
 }
 
+/// The top 500 tracks by score, seed tracks left out.
+fn top_ranked(scores: &[f32], seed: &[u32]) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..scores.len() as u32).collect();
+    let want = (MAX_RANKED + seed.len()).min(order.len());
+    let by_score = |a: &u32, b: &u32| scores[*b as usize].total_cmp(&scores[*a as usize]);
+    if want > 0 && want < order.len() {
+        order.select_nth_unstable_by(want - 1, by_score);
+        order.truncate(want);
+    }
+    order.sort_by(by_score);
+    clean_ranking(&order, seed)
+}
+
 /// Loss figures of one epoch.
 #[derive(Debug, Clone, Serialize)]
 pub struct EpochStats {
@@ -189,6 +203,8 @@ pub struct EpochStats {
     pub train_loss: f32,
     pub train_kl: f32,
     pub valid_loss: f32,
+    /// NDCG of the validation cuts (model selection follows it).
+    pub valid_ndcg: f32,
     pub seconds: f64,
 }
 
@@ -199,6 +215,8 @@ pub struct TrainedVae {
     pub history: Vec<EpochStats>,
     /// Validation loss of the untrained model (epoch 0).
     pub initial_valid_loss: f32,
+    /// Validation NDCG of the untrained model (epoch 0).
+    pub initial_valid_ndcg: f32,
     pub best_epoch: usize,
     model: Vae,
     items: Items,
@@ -292,11 +310,33 @@ pub fn fit_from(
         }
         Ok(sum / batches.max(1) as f32)
     };
+    // Validation NDCG (the benchmark's measure) of the same cuts: what
+    // model selection follows, since a lower loss on the training period's
+    // own tracks need not rank later requests better.
+    let validate_ndcg = |m: &Vae| -> Result<f32, VaeError> {
+        let items = m.items(config, &cat_inner);
+        let mut total = 0.0f64;
+        for chunk in valid_examples.chunks(config.batch) {
+            let batch = build_batch(&prepared, chunk, 0, None, device);
+            let logits = m.forward(config, &items, &batch, false).logits;
+            let flat = logits
+                .into_data()
+                .try_into_vec::<f32>()
+                .map_err(|e| VaeError::Readback(format!("{e:?}")))?;
+            for (scores, e) in flat.chunks(prepared.n_tracks).zip(chunk) {
+                let ranked = top_ranked(scores, e.seed);
+                total += score_case(&ranked, e.next, |_| 0).ndcg;
+            }
+        }
+        Ok((total / valid_examples.len().max(1) as f64) as f32)
+    };
     // The untrained model (which starts from recent popularity) is the
     // first candidate: training must beat it to be kept.
     let initial = model.valid();
     let initial_valid_loss = validate(&initial)?;
-    best = Some((initial_valid_loss, 0, initial));
+    let initial_ndcg = validate_ndcg(&initial)?;
+    tracing::info!(initial_valid_loss, initial_ndcg, "vae before training");
+    best = Some((initial_ndcg, 0, initial));
 
     for epoch in 1..=config.epochs {
         let started = Instant::now();
@@ -342,6 +382,7 @@ pub fn fit_from(
 
         let valid_model = model.valid();
         let valid_loss = validate(&valid_model)?;
+        let valid_ndcg = validate_ndcg(&valid_model)?;
         if !valid_loss.is_finite() {
             return Err(VaeError::Diverged {
                 epoch,
@@ -354,14 +395,15 @@ pub fn fit_from(
             train_loss: loss_sum / batches.max(1) as f32,
             train_kl: kl_sum / batches.max(1) as f32,
             valid_loss,
+            valid_ndcg,
             seconds: started.elapsed().as_secs_f64(),
         };
         tracing::info!(?stats, "vae epoch");
         on_epoch(&stats);
         history.push(stats);
-        let improved = best.as_ref().is_none_or(|(b, _, _)| valid_loss < *b);
+        let improved = best.as_ref().is_none_or(|(b, _, _)| valid_ndcg > *b);
         if improved {
-            best = Some((valid_loss, epoch, valid_model));
+            best = Some((valid_ndcg, epoch, valid_model));
         } else if best
             .as_ref()
             .is_some_and(|(_, e, _)| epoch - e >= config.patience)
@@ -376,6 +418,7 @@ pub fn fit_from(
         prepared,
         history,
         initial_valid_loss,
+        initial_valid_ndcg: initial_ndcg,
         best_epoch,
         model,
         items,
@@ -425,6 +468,7 @@ impl TrainedVae {
             prepared,
             history: Vec::new(),
             initial_valid_loss: f32::NAN,
+            initial_valid_ndcg: f32::NAN,
             best_epoch: 0,
             model,
             items,
@@ -437,12 +481,13 @@ impl TrainedVae {
         Ok(self.model.to_weights()?)
     }
 
-    /// The best validation loss reached (the start's when nothing beat it).
+    /// The validation loss of the selected epoch (the start's when no
+    /// epoch ranked better).
     pub fn best_valid_loss(&self) -> f32 {
         self.history
             .iter()
-            .map(|e| e.valid_loss)
-            .fold(self.initial_valid_loss, f32::min)
+            .find(|e| e.epoch == self.best_epoch)
+            .map_or(self.initial_valid_loss, |e| e.valid_loss)
     }
 
     /// Scores of every track for each query (u = posterior mean).
