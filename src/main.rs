@@ -143,6 +143,9 @@ enum BenchWhat {
         /// VAE: learning rate.
         #[arg(long)]
         lr: Option<f64>,
+        /// VAE: share of tracks made to look new in each training epoch.
+        #[arg(long)]
+        cold_share: Option<f64>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -344,6 +347,7 @@ fn run(command: Command) -> playgenie::Result<ExitCode> {
                     epochs,
                     dim,
                     lr,
+                    cold_share,
                     json,
                 },
         } => {
@@ -364,6 +368,9 @@ fn run(command: Command) -> playgenie::Result<ExitCode> {
             }
             if let Some(lr) = lr {
                 vae = vae.with_learning_rate(lr);
+            }
+            if let Some(share) = cold_share {
+                vae = vae.with_cold_share(share);
             }
             let options = playgenie::bench_run::RunOptions {
                 data,

@@ -407,8 +407,9 @@ mod tests {
         w.finalize().expect("finalize");
     }
 
-    #[test]
-    fn a_file_deleted_during_the_scan_is_recorded_and_judged_missing() {
+    /// A library folder with three one-second tones (a, b, c) and an empty
+    /// database beside it.
+    fn three_tones() -> (tempfile::TempDir, std::path::PathBuf, Db) {
         let dir = tempfile::tempdir().expect("temp dir");
         let lib = dir.path().join("lib");
         std::fs::create_dir(&lib).expect("mkdir");
@@ -416,6 +417,12 @@ mod tests {
             write_tone(&lib.join(name), step);
         }
         let db = Db::open(dir.path().join("t.sqlite3")).expect("db");
+        (dir, lib, db)
+    }
+
+    #[test]
+    fn a_file_deleted_during_the_scan_is_recorded_and_judged_missing() {
+        let (_dir, lib, db) = three_tones();
         let folders = vec![lib.clone()];
         let cancel = AtomicBool::new(false);
         let first = scan(&db, &folders, &ScanOptions::default(), &cancel, |_| {}).expect("scan");
@@ -477,13 +484,7 @@ mod tests {
 
     #[test]
     fn a_cancelled_scan_writes_nothing_and_marks_nothing_missing() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let lib = dir.path().join("lib");
-        std::fs::create_dir(&lib).expect("mkdir");
-        for (name, step) in [("a.wav", 0.1), ("b.wav", 0.2), ("c.wav", 0.3)] {
-            write_tone(&lib.join(name), step);
-        }
-        let db = Db::open(dir.path().join("t.sqlite3")).expect("db");
+        let (_dir, lib, db) = three_tones();
         let folders = vec![lib.clone()];
         let rescan = |cancelled: bool| {
             let cancel = AtomicBool::new(cancelled);

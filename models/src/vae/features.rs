@@ -45,6 +45,12 @@ pub struct Prepared {
     /// Standardised content columns (features, log duration), row-major.
     pub content: Vec<f32>,
     pub content_dims: usize,
+    /// How many of the content columns (the first ones) are audio features;
+    /// the last column, log duration, is not.
+    pub feature_dims: usize,
+    /// Whether any training playlist has a timestamp (without time, "recent
+    /// popularity" is only popularity).
+    pub timed: bool,
     pub artist_bucket: Vec<u32>,
     pub album_bucket: Vec<u32>,
     /// 1 for tracks seen in training (they get a learned residual).
@@ -152,6 +158,8 @@ impl Prepared {
             n_tracks: n,
             content,
             content_dims,
+            feature_dims,
+            timed: end.is_some(),
             artist_bucket,
             album_bucket,
             has_history,

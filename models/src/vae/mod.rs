@@ -87,7 +87,9 @@ pub struct VaeConfig {
     /// Content tower and hashed metadata (off: learned residuals only).
     #[config(default = true)]
     pub content: bool,
-    /// Time-decayed popularity as of the request.
+    /// Time-decayed popularity as of the request (training turns it off
+    /// when no playlist has a timestamp: without time it is only
+    /// popularity, which says nothing about tracks never played).
     #[config(default = true)]
     pub recency: bool,
 }
@@ -124,14 +126,15 @@ pub struct Vae {
 pub struct Items {
     /// [N, d]
     pub embeddings: Tensor<2>,
-    /// [N, C]
-    pub content: Tensor<2>,
+    /// The audio-feature columns [N, F], if the catalogue has any.
+    pub features: Option<Tensor<2>>,
 }
 
 /// Tensors that describe the catalogue, on the model's device.
 #[derive(Debug, Clone)]
 pub struct CatalogueTensors {
     content: Tensor<2>,
+    features: Option<Tensor<2>>,
     artist: Tensor<1, Int>,
     album: Tensor<1, Int>,
     pub has_history: Tensor<2>,
@@ -147,6 +150,10 @@ impl CatalogueTensors {
         let k = p.neighbours;
         Self {
             content: float2(p.content.clone(), n, p.content_dims, device),
+            features: (p.feature_dims > 0).then(|| {
+                float2(p.content.clone(), n, p.content_dims, device)
+                    .slice([0..n, 0..p.feature_dims])
+            }),
             artist: int1(&p.artist_bucket, device),
             album: int1(&p.album_bucket, device),
             has_history: float2(p.has_history.clone(), n, 1, device),
@@ -250,7 +257,7 @@ impl Vae {
     pub fn items(&self, config: &VaeConfig, cat: &CatalogueTensors) -> Items {
         Items {
             embeddings: self.track_embeddings(config, cat),
-            content: cat.content.clone(),
+            features: cat.features.clone(),
         }
     }
 
@@ -335,9 +342,9 @@ impl Vae {
         // time-aware recency term, so the model cannot memorise how popular
         // a track *was* during training.
         let mut logits = q.matmul(items.transpose());
-        if config.content {
-            // −γ(u)·‖x_t − x̄_seed‖², expanded so no [B, N, C] tensor is built.
-            let x = all.content.clone();
+        if let (true, Some(x)) = (config.content, all.features.clone()) {
+            // Content kNN as a term: −γ(u)·‖x_t − x̄_seed‖² over the audio
+            // features, expanded so no [B, N, F] tensor is built.
             let c = x.dims()[1];
             let seed_x = x.clone().select(0, batch.seed.clone()).reshape([b, s, c])
                 * batch.seed_mask.clone();

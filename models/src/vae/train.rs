@@ -256,6 +256,14 @@ pub fn fit_from(
     mut on_epoch: impl FnMut(&EpochStats),
 ) -> Result<TrainedVae, VaeError> {
     let prepared = Prepared::new(catalogue, train, config.neighbours, config.buckets);
+    let untimed;
+    let config = if config.recency && !prepared.timed {
+        tracing::info!("no playlist has a timestamp: the recency term is off");
+        untimed = config.clone().with_recency(false);
+        &untimed
+    } else {
+        config
+    };
     // Time-ordered split: the latest 5% of playlists judge early stopping
     // (a random 5% when there are no timestamps).
     let mut order: Vec<&Playlist> = train.iter().filter(|p| p.tracks.len() >= 2).collect();
