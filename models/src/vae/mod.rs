@@ -226,7 +226,12 @@ impl Vae {
             encoder: LinearConfig::new(encoder_in, config.hidden).init(device),
             mu: LinearConfig::new(config.hidden, config.latent).init(device),
             logvar: LinearConfig::new(config.hidden, config.latent).init(device),
-            query: LinearConfig::new(config.latent + 2 * d, d).init(device),
+            // Zero: the untrained decoder adds nothing to the baselines' mix
+            // (random dot products would only be noise); gradients still
+            // reach it through the track embeddings.
+            query: LinearConfig::new(config.latent + 2 * d, d)
+                .with_initializer(Initializer::Zeros)
+                .init(device),
             // Start from "what is on rotation now" (log of 7-day-decayed
             // plays, globally and for this listener): the model begins as the
             // strongest simple baseline and learns where to depart from it.
