@@ -61,7 +61,7 @@ pub struct VaeConfig {
     pub epochs: usize,
     #[config(default = 128)]
     pub batch: usize,
-    #[config(default = 0.001)]
+    #[config(default = 0.003)]
     pub learning_rate: f64,
     /// L2 penalty on every parameter (Adam weight decay).
     #[config(default = 0.0001)]
