@@ -3,20 +3,23 @@
 //!
 //! Why windows: decoding and metering dominate analysis time, and a track's
 //! character (timbre, key, tempo) is stable enough that a few windows spread
-//! over it describe it. The default plan reads the first 3 s, two 6 s windows
-//! at 30 % and 80 %, and the last 3 s (18 s in all). Tracks up to
+//! over it describe it. The default plan reads the first 2.5 s, two 4.5 s
+//! windows at 30 % and 80 %, and the last 2.5 s (14 s in all). Tracks up to
 //! [`FULL_DECODE_UP_TO_S`] are decoded whole. Seeking is coarse (to the
 //! nearest packet), which is all windows need.
 //!
 //! Measured on the 77 Debian soundtrack tracks (`playgenie bench index DIR
-//! --compare-full`, 2 cores): this plan runs at 2.8-3.1x the throughput of
-//! merely decoding every file in full, with precision@5 0.668 (whole files:
-//! 0.704; 46 s of windows: 0.665 at 1.0-1.2x). The price is in the absolute
-//! figures: integrated loudness differs from the whole-file value by 1.2 LU on
-//! average (up to 13 LU on tracks with long quiet or loud passages), tempo
-//! agrees within 4 % on 71 % of tracks and the key on 61 %. Playback
-//! normalisation should therefore prefer a whole-file loudness pass (or
-//! ReplayGain tags) over this first estimate.
+//! --rounds 5 [--compare-full]`, 2 cores, medians of interleaved rounds): this
+//! plan runs at 3.1-3.4x the throughput of merely decoding every file in
+//! full, with precision@5 0.662. The former 18 s plan (3 s edges, 6 s
+//! middles) ran at 2.5-2.9x in runs on the same day with precision@5 0.668,
+//! which left no margin over the 2.7x goal; whole files give 0.704, and 46 s
+//! of windows 0.665 at 1.0-1.2x. The price is in the absolute figures:
+//! integrated loudness differs from the whole-file value by 1.2 LU on
+//! average (up to 14 LU on tracks with long quiet or loud passages), tempo
+//! agrees within 4 % on 65 % of tracks (18 s: 71 %) and the key on 58 %
+//! (18 s: 61 %). Playback normalisation should therefore prefer a whole-file
+//! loudness pass (or ReplayGain tags) over this first estimate.
 
 use std::fs::File;
 use std::path::Path;
@@ -64,8 +67,8 @@ pub struct WindowPlan {
 impl Default for WindowPlan {
     fn default() -> Self {
         Self {
-            edge_s: 3.0,
-            mid_s: 6.0,
+            edge_s: 2.5,
+            mid_s: 4.5,
             mids: 2,
         }
     }

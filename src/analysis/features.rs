@@ -17,8 +17,9 @@ use std::sync::Arc;
 use realfft::{RealFftPlanner, RealToComplex};
 use serde::{Deserialize, Serialize};
 
-/// Version of the extractor; stored beside every vector.
-pub const FEATURE_VERSION: u32 = 1;
+/// Version of the extractor; stored beside every vector. 2: the default
+/// window plan shrank from 18 s to 14 s (see `decode.rs`).
+pub const FEATURE_VERSION: u32 = 2;
 /// Rate all analysis runs at (mono).
 pub const ANALYSIS_RATE: u32 = 22_050;
 const FRAME: usize = 2048;
