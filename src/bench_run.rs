@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use playgenie_models::baselines::{self, Recommender};
 use playgenie_models::data::Case;
-use playgenie_models::metrics::{self, Report, MAX_RANKED};
+use playgenie_models::metrics::{self, rank, Report};
 use playgenie_models::vae::train::{self as vae_train, EpochStats};
 use playgenie_models::vae::VaeConfig;
 use playgenie_models::ComputeBackend;
@@ -50,21 +50,6 @@ pub struct RunReport {
     pub initial_valid_ndcg: Option<f32>,
     pub best_epoch: Option<usize>,
     pub metrics: Report,
-}
-
-/// The top `MAX_RANKED` tracks by score, seed tracks left out.
-pub fn rank(scores: &[f32], seed: &[u32]) -> Vec<u32> {
-    let mut order: Vec<u32> = (0..scores.len() as u32)
-        .filter(|t| scores[*t as usize].is_finite())
-        .collect();
-    let want = (MAX_RANKED + seed.len()).min(order.len());
-    let by_score = |a: &u32, b: &u32| scores[*b as usize].total_cmp(&scores[*a as usize]);
-    if want < order.len() && want > 0 {
-        order.select_nth_unstable_by(want - 1, by_score);
-        order.truncate(want);
-    }
-    order.sort_by(by_score);
-    metrics::clean_ranking(&order, seed)
 }
 
 /// Ranks every case with `model` (in parallel).
@@ -334,15 +319,4 @@ pub fn vae_speed(data: &Path, config: &VaeConfig, repeats: usize) -> Result<Spee
         chosen,
         cpu,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ranking_is_by_score_without_the_seed() {
-        let scores = [0.1, 0.9, 0.5, f32::NAN, 0.7];
-        assert_eq!(rank(&scores, &[1]), vec![4, 2, 0]);
-    }
 }

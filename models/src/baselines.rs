@@ -56,7 +56,8 @@ pub fn build(
 ) -> Result<Box<dyn Recommender + Send + Sync>, BaselineError> {
     let half_life = 7.0 * DAY_S;
     let online_popularity = |user_weight: f32| {
-        let mut prepared = Prepared::new(catalogue, train, 1, 1);
+        // Only the play history is needed: no graph neighbours.
+        let mut prepared = Prepared::new(catalogue, train, 0, 1);
         prepared.set_online_history(online.clone());
         Box::new(OnlinePopularity {
             prepared,

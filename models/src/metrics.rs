@@ -70,6 +70,22 @@ pub fn clean_ranking(ranked: &[u32], seed: &[u32]) -> Vec<u32> {
         .collect()
 }
 
+/// The top [`MAX_RANKED`] tracks by score (higher first), seed tracks and
+/// non-finite scores left out.
+pub fn rank(scores: &[f32], seed: &[u32]) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..scores.len() as u32)
+        .filter(|t| scores[*t as usize].is_finite())
+        .collect();
+    let want = (MAX_RANKED + seed.len()).min(order.len());
+    let by_score = |a: &u32, b: &u32| scores[*b as usize].total_cmp(&scores[*a as usize]);
+    if want > 0 && want < order.len() {
+        order.select_nth_unstable_by(want - 1, by_score);
+        order.truncate(want);
+    }
+    order.sort_by(by_score);
+    clean_ranking(&order, seed)
+}
+
 /// The metrics of one case. `ranked` must already be clean
 /// ([`clean_ranking`]); `artist_of` gives a track's artist id.
 pub fn score_case(ranked: &[u32], heldout: &[u32], artist_of: impl Fn(u32) -> u32) -> Metrics {
@@ -212,6 +228,12 @@ mod tests {
         let clean = clean_ranking(&raw, &[2]);
         assert_eq!(&clean[..3], &[1, 3, 10]);
         assert_eq!(clean.len(), MAX_RANKED);
+    }
+
+    #[test]
+    fn ranking_is_by_score_without_the_seed_or_non_finite_scores() {
+        let scores = [0.1, 0.9, 0.5, f32::NAN, 0.7];
+        assert_eq!(rank(&scores, &[1]), vec![4, 2, 0]);
     }
 
     #[test]

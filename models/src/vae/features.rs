@@ -311,6 +311,9 @@ fn global_raw(n: usize, plays: &[Play], before: i64, reference: i64) -> Vec<f32>
 /// normalised per row. Tracks with no edge point at themselves.
 fn graph(catalogue: &Catalogue, train: &[Playlist], k: usize) -> (Vec<u32>, Vec<f32>) {
     let n = catalogue.len();
+    if k == 0 {
+        return (Vec::new(), Vec::new());
+    }
     let mut edges: Vec<HashMap<u32, f32>> = vec![HashMap::new(); n];
     for p in train {
         for (i, &a) in p.tracks.iter().enumerate() {

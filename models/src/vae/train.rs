@@ -17,7 +17,7 @@ use super::weights::{Weights, WeightsError};
 use super::{float2, int1, Batch, CatalogueTensors, Items, Vae, VaeConfig, CONTEXT};
 use crate::baselines::Recommender;
 use crate::data::{Catalogue, Playlist, Query};
-use crate::metrics::{clean_ranking, score_case, MAX_RANKED};
+use crate::metrics::{rank, score_case};
 
 /// Training could not produce a usable model.
 #[derive(Debug, thiserror::Error)]
@@ -182,19 +182,6 @@ fn cut<'a>(playlist: &'a Playlist, rng: &mut Rng) -> Option<Example<'a>> {
     })
 }
 
-/// The top 500 tracks by score, seed tracks left out.
-fn top_ranked(scores: &[f32], seed: &[u32]) -> Vec<u32> {
-    let mut order: Vec<u32> = (0..scores.len() as u32).collect();
-    let want = (MAX_RANKED + seed.len()).min(order.len());
-    let by_score = |a: &u32, b: &u32| scores[*b as usize].total_cmp(&scores[*a as usize]);
-    if want > 0 && want < order.len() {
-        order.select_nth_unstable_by(want - 1, by_score);
-        order.truncate(want);
-    }
-    order.sort_by(by_score);
-    clean_ranking(&order, seed)
-}
-
 /// Loss figures of one epoch.
 #[derive(Debug, Clone, Serialize)]
 pub struct EpochStats {
@@ -332,7 +319,7 @@ pub fn fit_from(
                 .try_into_vec::<f32>()
                 .map_err(|e| VaeError::Readback(format!("{e:?}")))?;
             for (scores, e) in flat.chunks(prepared.n_tracks).zip(chunk) {
-                let ranked = top_ranked(scores, e.seed);
+                let ranked = rank(scores, e.seed);
                 total += score_case(&ranked, e.next, |_| 0).ndcg;
             }
         }
