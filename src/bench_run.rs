@@ -15,6 +15,7 @@ use playgenie_models::ComputeBackend;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::bench::median;
 use crate::error::{Error, Result};
 use crate::playlist_data::{self, Library};
 
@@ -235,12 +236,6 @@ pub struct SpeedReport {
     pub playlists: usize,
     pub chosen: DeviceSpeed,
     pub cpu: Option<DeviceSpeed>,
-}
-
-fn median(values: &[f64]) -> f64 {
-    let mut v = values.to_vec();
-    v.sort_by(f64::total_cmp);
-    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
 impl DeviceSpeed {

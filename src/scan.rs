@@ -116,14 +116,10 @@ pub fn scan(
 ) -> Result<ScanReport> {
     let started = Instant::now();
     let mut report = ScanReport::default();
-    let Walk { seen, todo } = walk(db, folders, &mut report)?;
+    let found = walk(db, folders, &mut report)?;
     write_analysed(
         db,
-        Pass {
-            seen,
-            todo,
-            started,
-        },
+        found,
         folders,
         options,
         cancel,
@@ -139,18 +135,14 @@ pub fn scan(
 struct Walk {
     seen: HashSet<Vec<u8>>,
     todo: Vec<Candidate>,
-}
-
-/// The state the analysis pass starts from.
-struct Pass {
-    seen: HashSet<Vec<u8>>,
-    todo: Vec<Candidate>,
+    /// When the walk began (progress ETAs count from it).
     started: Instant,
 }
 
 /// Step 1: walk the folders, record what cannot even be listed, and pick
 /// the files that are new or changed.
 fn walk(db: &Db, folders: &[PathBuf], report: &mut ScanReport) -> Result<Walk> {
+    let started = Instant::now();
     db.forget_errors_of_deleted_files(folders)?;
     let known = db.known_tracks()?;
     let failed = db.failed_files()?;
@@ -233,25 +225,29 @@ fn walk(db: &Db, folders: &[PathBuf], report: &mut ScanReport) -> Result<Walk> {
             });
         }
     }
-    Ok(Walk { seen, todo })
+    Ok(Walk {
+        seen,
+        todo,
+        started,
+    })
 }
 
 /// Steps 2 and 3: analyse the candidates on all cores, write the results
 /// from this thread in batches, then mark what was not seen as missing.
 fn write_analysed(
     db: &Db,
-    pass: Pass,
+    found: Walk,
     folders: &[PathBuf],
     options: &ScanOptions,
     cancel: &AtomicBool,
     report: &mut ScanReport,
     progress: &mut impl FnMut(&ScanProgress),
 ) -> Result<()> {
-    let Pass {
+    let Walk {
         mut seen,
         todo,
         started,
-    } = pass;
+    } = found;
     let total = todo.len();
     let coverage = options.coverage;
     let pool = rayon::ThreadPoolBuilder::new()
@@ -433,20 +429,15 @@ mod tests {
         write_tone(&lib.join("b.wav"), 0.25);
         write_tone(&lib.join("d.wav"), 0.4);
         let mut report = ScanReport::default();
-        let Walk { seen, todo } = walk(&db, &folders, &mut report).expect("walk");
-        assert_eq!(todo.len(), 2);
+        let found = walk(&db, &folders, &mut report).expect("walk");
+        assert_eq!(found.todo.len(), 2);
         // ... and both are deleted before a worker opens them.
         std::fs::remove_file(lib.join("b.wav")).expect("delete");
         std::fs::remove_file(lib.join("d.wav")).expect("delete");
-        let pass = Pass {
-            seen,
-            todo,
-            started: Instant::now(),
-        };
         let options = ScanOptions::default();
         write_analysed(
             &db,
-            pass,
+            found,
             &folders,
             &options,
             &cancel,

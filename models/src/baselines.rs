@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use crate::data::{Catalogue, Playlist, Query};
-use crate::vae::features::{Prepared, GLOBAL_FEATURES, USER_FEATURES};
+use crate::vae::features::{decay, Prepared, GLOBAL_FEATURES, USER_FEATURES};
 
 /// Seconds in a day.
 pub const DAY_S: f64 = 86_400.0;
@@ -88,7 +88,7 @@ pub fn end_of_train(train: &[Playlist]) -> Option<i64> {
 /// Per-play weight 0.5^(age / half-life), age counted back from `end`.
 pub fn decay_weight(timestamp: Option<i64>, end: Option<i64>, half_life_s: f64) -> f32 {
     match (timestamp, end) {
-        (Some(t), Some(end)) => 0.5f64.powf((end - t).max(0) as f64 / half_life_s) as f32,
+        (Some(t), Some(end)) => decay(end - t, half_life_s),
         _ => 1.0,
     }
 }

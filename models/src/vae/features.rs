@@ -21,6 +21,18 @@ pub const GLOBAL_FEATURES: usize = 3;
 pub const USER_FEATURES: usize = 2;
 pub const RECENCY_FEATURES: usize = GLOBAL_FEATURES + USER_FEATURES;
 
+/// 0.5^(age / half-life) for an age in seconds; a negative age counts as 0.
+pub fn decay(age_s: i64, half_life_s: f64) -> f32 {
+    0.5f64.powf(age_s.max(0) as f64 / half_life_s) as f32
+}
+
+/// Adds one play `age_s` seconds old to a track's global sums.
+fn add_play(f: &mut [f32], age_s: i64) {
+    f[0] += decay(age_s, SHORT_HALF_LIFE_S);
+    f[1] += decay(age_s, LONG_HALF_LIFE_S);
+    f[2] += 1.0;
+}
+
 /// FNV-1a, for stable hashed buckets.
 fn bucket(text: &str, buckets: usize) -> u32 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -65,6 +77,9 @@ pub struct Prepared {
     snapshots: Vec<(i64, Vec<f32>)>,
     /// Every training play, by time.
     plays: Vec<Play>,
+    /// The global features when no playlist has a timestamp (plain counts,
+    /// log1p), computed once.
+    untimed_counts: Vec<f32>,
     /// Plays seen after training (the seeds of earlier requests), by time:
     /// they count toward later requests' features, as in the app, where
     /// every play joins the history at once.
@@ -154,6 +169,12 @@ impl Prepared {
                 at += SNAPSHOT_S;
             }
         }
+        let mut untimed_counts = if end.is_none() {
+            global_raw(n, &plays, i64::MAX, 0)
+        } else {
+            Vec::new()
+        };
+        untimed_counts.iter_mut().for_each(|x| *x = x.ln_1p());
         Self {
             n_tracks: n,
             content,
@@ -167,6 +188,7 @@ impl Prepared {
             neighbour_w,
             neighbours,
             snapshots,
+            untimed_counts,
             plays,
             online: Vec::new(),
             end,
@@ -187,19 +209,20 @@ impl Prepared {
     pub fn global_at(&self, at: Option<i64>) -> Vec<f32> {
         let n = self.n_tracks;
         let Some(t) = at.or(self.end.map(|e| e + 1)) else {
-            let mut raw = global_raw(n, &self.plays, i64::MAX, 0);
-            raw.iter_mut().for_each(|x| *x = x.ln_1p());
-            return raw;
+            return self.untimed_counts.clone();
         };
         let (from, mut raw) = match self.snapshots.iter().rev().find(|(s, _)| *s <= t) {
             Some((s, sums)) => (*s, sums.clone()),
             None => (i64::MIN, vec![0.0; n * GLOBAL_FEATURES]),
         };
         if from > i64::MIN {
-            let age = (t - from) as f64;
+            let (short, long) = (
+                decay(t - from, SHORT_HALF_LIFE_S),
+                decay(t - from, LONG_HALF_LIFE_S),
+            );
             for f in raw.chunks_mut(GLOBAL_FEATURES) {
-                f[0] *= 0.5f64.powf(age / SHORT_HALF_LIFE_S) as f32;
-                f[1] *= 0.5f64.powf(age / LONG_HALF_LIFE_S) as f32;
+                f[0] *= short;
+                f[1] *= long;
             }
         }
         let later = self
@@ -218,11 +241,7 @@ impl Prepared {
                     }),
             );
         for p in later {
-            let age = (t - p.at).max(0) as f64;
-            let f = &mut raw[p.track as usize * GLOBAL_FEATURES..][..GLOBAL_FEATURES];
-            f[0] += 0.5f64.powf(age / SHORT_HALF_LIFE_S) as f32;
-            f[1] += 0.5f64.powf(age / LONG_HALF_LIFE_S) as f32;
-            f[2] += 1.0;
+            add_play(&mut raw[p.track as usize * GLOBAL_FEATURES..], t - p.at);
         }
         raw.iter_mut().for_each(|x| *x = x.ln_1p());
         raw
@@ -260,7 +279,7 @@ impl Prepared {
             .take_while(|p| p.at < now)
             .chain(online)
         {
-            let w = 0.5f64.powf((reference - p.at).max(0) as f64 / SHORT_HALF_LIFE_S) as f32;
+            let w = decay(reference - p.at, SHORT_HALF_LIFE_S);
             let t = p.track as usize;
             feats[t * USER_FEATURES] += w;
             feats[t * USER_FEATURES + 1] += 1.0;
@@ -297,11 +316,10 @@ fn moments(values: &[f32]) -> (f32, f32) {
 fn global_raw(n: usize, plays: &[Play], before: i64, reference: i64) -> Vec<f32> {
     let mut f = vec![0.0f32; n * GLOBAL_FEATURES];
     for p in plays.iter().take_while(|p| p.at < before) {
-        let age = (reference - p.at).max(0) as f64;
-        let t = p.track as usize * GLOBAL_FEATURES;
-        f[t] += 0.5f64.powf(age / SHORT_HALF_LIFE_S) as f32;
-        f[t + 1] += 0.5f64.powf(age / LONG_HALF_LIFE_S) as f32;
-        f[t + 2] += 1.0;
+        add_play(
+            &mut f[p.track as usize * GLOBAL_FEATURES..],
+            reference - p.at,
+        );
     }
     f
 }
