@@ -51,6 +51,30 @@ pub enum Error {
     /// A benchmark run could not complete.
     #[error("benchmark: {0}")]
     Bench(String),
+    /// A playlist operation the user asked for cannot be done (no such
+    /// playlist, a name already taken, a position out of range).
+    #[error("{0}")]
+    Playlist(String),
+    /// A playlist or history file could not be read at all.
+    #[error("{path}: {source}")]
+    Format {
+        path: PathBuf,
+        #[source]
+        source: playgenie_formats::FormatError,
+    },
+    /// A file the user named could not be read or written.
+    #[error("{path}: {source}")]
+    File {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A track cannot be played (the file is gone or not decodable).
+    #[error("cannot play {path}: {reason}")]
+    Playback { path: PathBuf, reason: String },
+    /// The player thread is gone.
+    #[error("the player stopped working; restart PlayGenie")]
+    PlayerGone,
     /// The backend self-test could not read its results back.
     #[error("compute backend self-test failed: {0}")]
     SelfTest(#[from] playgenie_models::selftest::SelfTestError),

@@ -10,11 +10,14 @@ pub mod bench_run;
 pub mod db;
 pub mod doctor;
 pub mod error;
+pub mod history;
 pub mod library;
 pub mod logging;
 pub mod model_store;
 pub mod paths;
+pub mod player;
 pub mod playlist_data;
+pub mod playlists;
 pub mod scan;
 pub mod watch;
 

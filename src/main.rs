@@ -6,6 +6,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use playgenie::{doctor, logging, ComputeBackend, Core, DevicePreference};
 
+#[path = "cli/media.rs"]
+mod media;
+
 /// PlayGenie: a private music player that completes your playlists on your
 /// own machine.
 #[derive(Debug, Parser)]
@@ -72,6 +75,28 @@ enum Command {
     Library {
         #[command(subcommand)]
         action: LibraryAction,
+    },
+    /// Playlists: list, show, create, add, import, export, delete.
+    Playlist {
+        #[command(subcommand)]
+        action: media::PlaylistAction,
+    },
+    /// The listening history: show it, import it from other services.
+    History {
+        #[command(subcommand)]
+        action: media::HistoryAction,
+    },
+    /// Play files (headless, to the default audio device or silently) and
+    /// record the plays of library tracks in the history.
+    Play {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Play to a silent sink instead of the audio device.
+        #[arg(long)]
+        silent: bool,
+        /// Stop after this many seconds.
+        #[arg(long)]
+        seconds: Option<f64>,
     },
 }
 
@@ -502,6 +527,13 @@ fn run(command: Command) -> playgenie::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Playlist { action } => media::playlist(&core, action),
+        Command::History { action } => media::history(&core, action),
+        Command::Play {
+            files,
+            silent,
+            seconds,
+        } => media::play(&core, &files, silent, seconds),
         Command::Library { action } => {
             match action {
                 LibraryAction::Add { dir } => {

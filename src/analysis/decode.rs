@@ -157,15 +157,17 @@ fn plan(duration: Option<f64>, coverage: Coverage) -> Vec<Window> {
 
 /// An opened stream: the container reader, the audio decoder, and what it
 /// decodes.
-struct Opened {
-    format: Box<dyn FormatReader>,
-    decoder: Box<dyn AudioDecoder>,
-    track_id: u32,
-    params: AudioCodecParameters,
-    num_frames: Option<u64>,
+/// An opened audio file: its demuxer, decoder and first audio track (the
+/// player decodes through the same door as the analyser).
+pub(crate) struct Opened {
+    pub(crate) format: Box<dyn FormatReader>,
+    pub(crate) decoder: Box<dyn AudioDecoder>,
+    pub(crate) track_id: u32,
+    pub(crate) params: AudioCodecParameters,
+    pub(crate) num_frames: Option<u64>,
 }
 
-fn open(path: &Path) -> Result<Opened, DecodeError> {
+pub(crate) fn open(path: &Path) -> Result<Opened, DecodeError> {
     let file = File::open(path)?;
     let mss = MediaSourceStream::new(Box::new(file), Default::default());
     let mut hint = Hint::new();

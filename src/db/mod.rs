@@ -18,12 +18,19 @@ use rusqlite_migration::{Migrations, M};
 
 use crate::error::{Error, Result};
 
+mod history;
+mod playlists;
+
+pub use history::{DayTotal, EndReason, MostPlayed, NewPlay, PlayRow, PlaySource};
+pub use playlists::{PlayableTrack, PlaylistEntryRow, PlaylistSummary, TrackMatch};
+
 /// Schema history. Append only: never edit a migration that has shipped.
 fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
-        M::up(include_str!("../migrations/0001_foundation.sql")),
-        M::up(include_str!("../migrations/0002_library.sql")),
-        M::up(include_str!("../migrations/0003_covers.sql")),
+        M::up(include_str!("../../migrations/0001_foundation.sql")),
+        M::up(include_str!("../../migrations/0002_library.sql")),
+        M::up(include_str!("../../migrations/0003_covers.sql")),
+        M::up(include_str!("../../migrations/0004_playlists_history.sql")),
     ])
 }
 
@@ -260,7 +267,7 @@ pub struct WriteCounts {
     pub moved: usize,
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)

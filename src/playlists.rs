@@ -1,0 +1,195 @@
+//! Playlist files in and out of the library: importing resolves each entry
+//! to a library track and reports the ones it cannot use, line by line;
+//! exporting writes M3U8 or XSPF.
+
+use std::path::{Path, PathBuf};
+
+use playgenie_formats::playlist::{self, ExportEntry, Format, Location, PathStyle};
+use playgenie_formats::Problem;
+use serde::Serialize;
+
+use crate::db::{Db, PlaylistSummary};
+use crate::error::{Error, Result};
+
+/// What importing a playlist file did.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    pub playlist: PlaylistSummary,
+    pub format: Format,
+    /// Entries in the file.
+    pub entries: usize,
+    /// Entries added to the playlist.
+    pub imported: usize,
+    /// Lines skipped, and why: unreadable lines, web URLs, missing files,
+    /// files outside the library.
+    pub problems: Vec<Problem>,
+}
+
+/// Imports a playlist file as a new playlist named after the file's own
+/// title, else the file name (made unique: "Name (2)"). Entries are kept
+/// if they are library tracks; everything else is reported.
+pub fn import(db: &Db, file: &Path, name: Option<&str>) -> Result<ImportReport> {
+    let bytes = std::fs::read(file).map_err(|source| Error::File {
+        path: file.to_path_buf(),
+        source,
+    })?;
+    let format = Format::detect(file.file_name().and_then(|n| n.to_str()), &bytes);
+    let parsed = playlist::parse(&bytes, format).map_err(|source| Error::Format {
+        path: file.to_path_buf(),
+        source,
+    })?;
+    let dir = file
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+    let known = db.track_ids_by_path()?;
+    let mut problems = parsed.problems.clone();
+    let mut ids = Vec::with_capacity(parsed.entries.len());
+    for entry in &parsed.entries {
+        let shown = match &entry.location {
+            Location::Path(path) => path.display().to_string(),
+            Location::Remote(url) => url.clone(),
+        };
+        let Some(path) = entry.location.resolve(&dir) else {
+            problems.push(problem(
+                entry.line,
+                &shown,
+                "a web address, not a file; PlayGenie plays local files",
+            ));
+            continue;
+        };
+        let path = std::fs::canonicalize(&path).unwrap_or(path);
+        match known.get(&path) {
+            Some(&id) => ids.push(id),
+            None if path.exists() => problems.push(problem(
+                entry.line,
+                &shown,
+                "not in the library; add its folder to the library first",
+            )),
+            None => problems.push(problem(entry.line, &shown, "no such file")),
+        }
+    }
+    problems.sort_by_key(|p| p.line);
+    let stem = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "Imported playlist".into());
+    let wanted = name
+        .map(str::to_owned)
+        .or(parsed.title.clone())
+        .unwrap_or(stem);
+    let name = db.free_playlist_name(&wanted)?;
+    let playlist = db.create_playlist_with(&name, &ids, "import", Some(file))?;
+    tracing::info!(file = %file.display(), imported = ids.len(), skipped = problems.len(), "playlist imported");
+    Ok(ImportReport {
+        playlist,
+        format,
+        entries: parsed.entries.len(),
+        imported: ids.len(),
+        problems,
+    })
+}
+
+fn problem(line: usize, text: &str, message: &str) -> Problem {
+    Problem {
+        line,
+        text: text.to_owned(),
+        message: message.to_owned(),
+    }
+}
+
+/// How to write a playlist file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    #[default]
+    M3u,
+    Xspf,
+}
+
+/// Writes playlist `id` to `out` (write-then-rename, so a crash never
+/// leaves half a file). Paths are relative to the file's folder when
+/// `relative`, else absolute. Returns how many entries were written.
+pub fn export(db: &Db, id: i64, out: &Path, format: ExportFormat, relative: bool) -> Result<usize> {
+    let name = db
+        .playlists()?
+        .into_iter()
+        .find(|p| p.id == id)
+        .map(|p| p.name)
+        .ok_or_else(|| Error::Playlist(format!("playlist {id} no longer exists")))?;
+    let ids: Vec<i64> = db
+        .playlist_entries(id)?
+        .iter()
+        .map(|e| e.track_id)
+        .collect();
+    let entries: Vec<ExportEntry> = db
+        .playable_tracks(&ids)?
+        .into_iter()
+        .map(|t| ExportEntry {
+            path: t.file,
+            artist: t.artist,
+            title: t.title,
+            album: t.album,
+            duration_ms: t.duration_ms,
+        })
+        .collect();
+    let out = absolute(out);
+    let dir = out
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("/"));
+    let style = if relative {
+        PathStyle::RelativeTo(std::fs::canonicalize(&dir).unwrap_or(dir.clone()))
+    } else {
+        PathStyle::Absolute
+    };
+    let text = match format {
+        ExportFormat::M3u => playlist::write_m3u8(&name, &entries, &style),
+        ExportFormat::Xspf => playlist::write_xspf(&name, &entries, &style),
+    }
+    .map_err(|source| Error::Format {
+        path: out.clone(),
+        source,
+    })?;
+    write_atomically(&out, text.as_bytes())?;
+    tracing::info!(file = %out.display(), entries = entries.len(), "playlist exported");
+    Ok(entries.len())
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|cwd| cwd.join(path))
+            .unwrap_or_else(|_| path.to_path_buf())
+    }
+}
+
+/// Writes `bytes` to a temporary file beside `path`, syncs it and renames
+/// it over `path`.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let file_err = |source| Error::File {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    if !dir.as_os_str().is_empty() {
+        std::fs::create_dir_all(dir).map_err(file_err)?;
+    }
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".partial");
+    let tmp = PathBuf::from(tmp);
+    let result = (|| {
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(file_err)
+}
