@@ -145,4 +145,8 @@ pub enum CoreEvent {
     ScanFinished { report: scan::ScanReport },
     /// A library scan could not run.
     ScanFailed { message: String },
+    /// The player's state changed (a few times a second while playing).
+    Player { state: player::PlayerState },
+    /// A play ended and is in the history.
+    PlayRecorded { play: db::NewPlay },
 }

@@ -19,6 +19,9 @@ pub struct AppPaths {
     pub database: PathBuf,
     /// Model checkpoints and their configs.
     pub models_dir: PathBuf,
+    /// Where "Export" writes playlist files unless told otherwise:
+    /// `~/Music/Playlists`, or `playlists/` under `PLAYGENIE_HOME`.
+    pub exports_dir: PathBuf,
 }
 
 impl AppPaths {
@@ -28,6 +31,7 @@ impl AppPaths {
         Self {
             database: data_dir.join("playgenie.sqlite3"),
             models_dir: data_dir.join("models"),
+            exports_dir: data_dir.join("playlists"),
             data_dir,
         }
     }
@@ -40,7 +44,13 @@ impl AppPaths {
         }
         let dirs =
             directories::ProjectDirs::from("org", "PlayGenie", "playgenie").ok_or(Error::NoHome)?;
-        Ok(Self::under(dirs.data_dir()))
+        let mut paths = Self::under(dirs.data_dir());
+        if let Some(music) =
+            directories::UserDirs::new().and_then(|u| u.audio_dir().map(Path::to_path_buf))
+        {
+            paths.exports_dir = music.join("Playlists");
+        }
+        Ok(paths)
     }
 
     /// Creates the folders if they do not exist yet.

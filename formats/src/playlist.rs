@@ -313,7 +313,7 @@ fn parse_pls(bytes: &[u8]) -> Result<Parsed, FormatError> {
                     .parse::<i64>()
                     .ok()
                     .filter(|s| *s > 0)
-                    .map(|s| s as u64 * 1000)
+                    .and_then(|s| (s as u64).checked_mul(1000))
             }
             _ => parsed
                 .problems

@@ -3,6 +3,8 @@
 //! Each command validates its input, calls the core and maps errors to a
 //! message a person can act on. No business logic and no SQL live here.
 
+mod media;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,9 +13,10 @@ use std::time::{Duration, Instant};
 
 use playgenie::db::{LibraryRow, ScanErrorRow};
 use playgenie::doctor::{self, DoctorReport, SelfTestReport};
+use playgenie::player::{OutputChoice, Player, PlayerEvent};
 use playgenie::scan::ScanOptions;
 use playgenie::watch::{self, LibraryWatcher};
-use playgenie::{logging, AppPaths, ComputeBackend, Core, CoreEvent, LibraryFolder};
+use playgenie::{logging, AppPaths, ComputeBackend, Core, CoreEvent, Db, LibraryFolder};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, State};
 
@@ -21,7 +24,7 @@ use tauri::{AppHandle, Emitter, Manager, State};
 pub const CORE_EVENT: &str = "core-event";
 
 /// What the app holds while it runs.
-struct AppState {
+pub(crate) struct AppState {
     core: Mutex<Core>,
     paths: AppPaths,
     /// Set while a scan runs; the flag inside cancels it.
@@ -33,6 +36,8 @@ struct AppState {
     /// Chosen once, on a background thread at start-up, so the window opens
     /// at once even when a GPU driver takes seconds to come up.
     backend: Arc<OnceLock<ComputeBackend>>,
+    /// Started once the window exists (its events go to the window).
+    player: OnceLock<Player>,
 }
 
 impl AppState {
@@ -50,7 +55,7 @@ impl AppState {
 
 /// An error as the UI shows it: one sentence.
 #[derive(Debug, Serialize)]
-struct CommandError(String);
+pub(crate) struct CommandError(pub(crate) String);
 
 impl From<playgenie::Error> for CommandError {
     fn from(err: playgenie::Error) -> Self {
@@ -59,7 +64,7 @@ impl From<playgenie::Error> for CommandError {
     }
 }
 
-fn lock_error() -> CommandError {
+pub(crate) fn lock_error() -> CommandError {
     CommandError("PlayGenie's database is in use by a task that failed; restart the app".into())
 }
 
@@ -272,6 +277,21 @@ fn start_scan_in_background(
     true
 }
 
+/// Starts the player: its state goes to the window, each finished play to
+/// the history (on the player's own database connection) and then to the
+/// window.
+fn start_player(app: &AppHandle, paths: &AppPaths) -> playgenie::Result<Player> {
+    let db = Db::open(&paths.database)?;
+    let app = app.clone();
+    Player::start(OutputChoice::from_env(), move |event| match event {
+        PlayerEvent::State(state) => emit(&app, CoreEvent::Player { state }),
+        PlayerEvent::PlayEnded(play) => match db.record_plays(std::slice::from_ref(&play)) {
+            Ok(_) => emit(&app, CoreEvent::PlayRecorded { play }),
+            Err(err) => tracing::error!(%err, "a play could not be recorded"),
+        },
+    })
+}
+
 /// Command-line options of the app binary.
 #[derive(Debug, Default)]
 struct AppArgs {
@@ -333,6 +353,7 @@ pub fn run() -> ExitCode {
         pending: Mutex::new(Vec::new()),
         watcher: Mutex::new(None),
         backend: Arc::clone(&backend),
+        player: OnceLock::new(),
     };
 
     let result = tauri::Builder::default()
@@ -353,7 +374,28 @@ pub fn run() -> ExitCode {
             start_scan,
             cancel_scan,
             add_library_folder,
-            remove_library_folder
+            remove_library_folder,
+            media::list_playlists,
+            media::create_playlist,
+            media::rename_playlist,
+            media::delete_playlist,
+            media::duplicate_playlist,
+            media::playlist_entries,
+            media::add_to_playlist,
+            media::remove_from_playlist,
+            media::move_in_playlist,
+            media::export_playlist,
+            media::import_playlist,
+            media::import_history,
+            media::recent_plays,
+            media::listening_by_day,
+            media::most_played,
+            media::play_tracks,
+            media::player_control,
+            media::player_seek,
+            media::player_volume,
+            media::player_normalization,
+            media::player_state
         ])
         .setup(move |app| {
             let handle = app.handle().clone();
@@ -368,9 +410,15 @@ pub fn run() -> ExitCode {
                         tracing::warn!(%err, "could not tell the UI about the backend");
                     }
                 })?;
+            let state = app.state::<AppState>();
+            match start_player(app.handle(), &state.paths) {
+                Ok(player) => {
+                    let _ = state.player.set(player);
+                }
+                Err(err) => tracing::error!(%err, "playback is unavailable"),
+            }
             // Bring the library up to date as soon as the window is open,
             // then keep it so.
-            let state = app.state::<AppState>();
             let handle = app.handle().clone();
             match LibraryWatcher::start(watch::SETTLE, data_dir, move |roots| {
                 start_scan_in_background(&handle, &handle.state::<AppState>(), Some(roots));
@@ -386,7 +434,17 @@ pub fn run() -> ExitCode {
             start_scan_in_background(app.handle(), &state, None);
             Ok(())
         })
-        .run(tauri::generate_context!());
+        .build(tauri::generate_context!())
+        .map(|app| {
+            app.run(|handle, event| {
+                if let tauri::RunEvent::Exit = event {
+                    // The play in progress is recorded as stopped.
+                    if let Some(player) = handle.state::<AppState>().player.get() {
+                        player.shutdown();
+                    }
+                }
+            })
+        });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

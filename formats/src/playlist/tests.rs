@@ -34,6 +34,24 @@ fn extended_m3u_with_bom_crlf_urls_and_bad_lines() {
 }
 
 #[test]
+fn an_absurd_pls_length_is_ignored_not_overflowed() {
+    // Found by fuzzing (formats/fuzz, playlist_pls): Length × 1000
+    // overflowed.
+    let parsed = parse(
+        b"I[pF\0\0pl\nLength3=644444444444444444444\nFile3=a.ogg\n",
+        Format::Pls,
+    )
+    .unwrap();
+    assert_eq!(parsed.entries[0].duration_ms, None);
+    let parsed = parse(
+        b"[playlist]\nFile1=a.ogg\nLength1=644444444444444444\n",
+        Format::Pls,
+    )
+    .unwrap();
+    assert_eq!(parsed.entries[0].duration_ms, None);
+}
+
+#[test]
 fn latin1_m3u_and_windows_relative_paths() {
     let parsed = parse(b"Bj\xF6rk\\J\xF3ga.mp3\n", Format::M3u).unwrap();
     assert_eq!(paths(&parsed), ["Björk/Jóga.mp3"]);

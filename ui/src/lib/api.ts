@@ -3,8 +3,26 @@
 
 import { convertFileSrc, invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
-import { open } from "@tauri-apps/plugin-dialog";
-import type { AppStatus, CoreEvent, LibraryFolder, ScanErrorRow, SelfTestReport, LibraryRow } from "./types";
+import { open, save } from "@tauri-apps/plugin-dialog";
+import type {
+  AppStatus,
+  CoreEvent,
+  DayTotal,
+  Exported,
+  ExportFormat,
+  HistoryImportReport,
+  LibraryFolder,
+  LibraryRow,
+  MostPlayed,
+  Normalization,
+  PlayerState,
+  PlaylistEntryRow,
+  PlaylistImportReport,
+  PlaylistSummary,
+  PlayRow,
+  ScanErrorRow,
+  SelfTestReport,
+} from "./types";
 
 export const CORE_EVENT = "core-event";
 
@@ -58,3 +76,60 @@ export async function pickAndAddFolder(): Promise<LibraryFolder | null> {
 export function coverUrl(key: string): string {
   return convertFileSrc(key, "cover");
 }
+
+// Playlists.
+
+export const listPlaylists = () => invoke<PlaylistSummary[]>("list_playlists");
+export const createPlaylist = (name: string) => invoke<PlaylistSummary>("create_playlist", { name });
+export const renamePlaylist = (id: number, name: string) => invoke<PlaylistSummary>("rename_playlist", { id, name });
+export const deletePlaylist = (id: number) => invoke<boolean>("delete_playlist", { id });
+export const duplicatePlaylist = (id: number) => invoke<PlaylistSummary>("duplicate_playlist", { id });
+export const playlistEntries = (id: number) => invoke<PlaylistEntryRow[]>("playlist_entries", { id });
+export const addToPlaylist = (id: number, trackIds: number[]) => invoke<PlaylistSummary>("add_to_playlist", { id, trackIds });
+export const removeFromPlaylist = (id: number, positions: number[]) => invoke<PlaylistSummary>("remove_from_playlist", { id, positions });
+export const moveInPlaylist = (id: number, from: number, to: number) => invoke<PlaylistSummary>("move_in_playlist", { id, from, to });
+
+/** Exports to the playlists folder (no path) or where the user picks. */
+export function exportPlaylist(id: number, format: ExportFormat, relative: boolean, path: string | null = null): Promise<Exported> {
+  return invoke<Exported>("export_playlist", { id, format, relative, path });
+}
+
+/** Asks where to save, then exports; null if cancelled. */
+export async function exportPlaylistAs(id: number, name: string, format: ExportFormat, relative: boolean): Promise<Exported | null> {
+  const ext = format === "m3u" ? "m3u8" : "xspf";
+  const path = await save({ title: "Export playlist", defaultPath: `${name}.${ext}`, filters: [{ name: ext.toUpperCase(), extensions: [ext] }] });
+  if (!path) return null;
+  return exportPlaylist(id, format, relative, path);
+}
+
+/** Asks for a playlist file and imports it; null if cancelled. */
+export async function pickAndImportPlaylist(): Promise<PlaylistImportReport | null> {
+  const picked = await open({ multiple: false, title: "Import a playlist", filters: [{ name: "Playlists", extensions: ["m3u", "m3u8", "pls", "xspf"] }] });
+  if (typeof picked !== "string") return null;
+  return invoke<PlaylistImportReport>("import_playlist", { path: picked });
+}
+
+/** Asks for a ListenBrainz JSON or Last.fm CSV export and imports it. */
+export async function pickAndImportHistory(): Promise<HistoryImportReport | null> {
+  const picked = await open({ multiple: false, title: "Import listening history", filters: [{ name: "ListenBrainz or Last.fm export", extensions: ["json", "jsonl", "csv"] }] });
+  if (typeof picked !== "string") return null;
+  return invoke<HistoryImportReport>("import_history", { path: picked });
+}
+
+// History.
+
+export const recentPlays = (limit: number) => invoke<PlayRow[]>("recent_plays", { limit });
+export const listeningByDay = (days: number) =>
+  invoke<DayTotal[]>("listening_by_day", { days, utcOffsetS: -new Date().getTimezoneOffset() * 60 });
+export const mostPlayed = (limit: number) => invoke<MostPlayed[]>("most_played", { limit });
+
+// Playback.
+
+export const playTracks = (trackIds: number[], start: number, playlistId: number | null = null) =>
+  invoke<void>("play_tracks", { trackIds, start, playlistId });
+export type PlayerAction = "toggle" | "pause" | "resume" | "next" | "previous" | "stop";
+export const playerControl = (action: PlayerAction) => invoke<void>("player_control", { action });
+export const playerSeek = (positionMs: number) => invoke<void>("player_seek", { positionMs: Math.max(0, Math.round(positionMs)) });
+export const playerVolume = (volume: number) => invoke<void>("player_volume", { volume });
+export const playerNormalization = (mode: Normalization) => invoke<void>("player_normalization", { mode });
+export const playerState = () => invoke<PlayerState>("player_state");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { backendDetail, backendLabel, countFiles, folderName, selfTestSummary, totalFiles } from "./format";
+import { backendDetail, backendLabel, countFiles, endText, folderName, formatClock, formatListening, moved, selfTestSummary, totalFiles } from "./format";
 import type { BackendSummary } from "./types";
 
 const gpu: BackendSummary = {
@@ -55,5 +55,27 @@ describe("self-test summary", () => {
   it("reports the verdict and numbers", () => {
     const text = selfTestSummary({ loss: 0.5, loss_after_step: 0.4, max_abs_diff_vs_cpu: 2e-7, millis: 12.4, passed: true });
     expect(text).toBe("Passed: loss 0.5000 → 0.4000 after one Adam step; max difference from the CPU 2.0e-7; 12 ms");
+  });
+});
+
+describe("player and history formatting", () => {
+  it("formats clocks", () => {
+    expect(formatClock(0)).toBe("0:00");
+    expect(formatClock(187_400)).toBe("3:07");
+    expect(formatClock(3_723_000)).toBe("1:02:03");
+    expect(formatClock(null)).toBe("0:00");
+  });
+  it("formats listening time", () => {
+    expect(formatListening(40_000)).toBe("40 s");
+    expect(formatListening(12 * 60_000)).toBe("12 min");
+    expect(formatListening(65 * 60_000)).toBe("1 h 5 min");
+  });
+  it("says how a play ended", () => {
+    expect(endText("skipped", 42_000)).toBe("skipped at 0:42");
+    expect(endText("finished", 180_000)).toBe("finished");
+  });
+  it("moves an item", () => {
+    expect(moved(["a", "b", "c", "d"], 0, 2)).toEqual(["b", "c", "a", "d"]);
+    expect(moved(["a", "b", "c"], 2, 0)).toEqual(["c", "a", "b"]);
   });
 });

@@ -43,3 +43,36 @@ export function selfTestSummary(t: SelfTestReport): string {
     `max difference from the CPU ${t.max_abs_diff_vs_cpu.toExponential(1)}; ${Math.round(t.millis)} ms`
   );
 }
+
+/** "3:07" or "1:02:03" from milliseconds. */
+export function formatClock(ms: number | null | undefined): string {
+  const s = Math.max(0, Math.round((ms ?? 0) / 1000));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = String(s % 60).padStart(2, "0");
+  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
+}
+
+/** "1 h 5 min", "12 min", "40 s": a listening time. */
+export function formatListening(ms: number): string {
+  const minutes = Math.round(ms / 60000);
+  if (ms < 60000) return `${Math.round(ms / 1000)} s`;
+  if (minutes < 60) return `${minutes} min`;
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+/** How a play ended, in words: "finished", "skipped at 0:42". */
+export function endText(reason: string, positionMs: number | null): string {
+  if (reason === "skipped" || reason === "stopped") {
+    return positionMs == null ? reason : `${reason} at ${formatClock(positionMs)}`;
+  }
+  return reason;
+}
+
+/** Moves the item at `from` to `to` in a copy of `items`. */
+export function moved<T>(items: T[], from: number, to: number): T[] {
+  const copy = items.slice();
+  const [item] = copy.splice(from, 1);
+  copy.splice(to, 0, item);
+  return copy;
+}

@@ -120,8 +120,135 @@ export interface ScanReport {
   decoded_audio_s: number;
 }
 
+export interface PlaylistSummary {
+  id: number;
+  name: string;
+  tracks: number;
+  duration_s: number;
+  updated_at: number;
+}
+
+export interface PlaylistEntryRow {
+  position: number;
+  track_id: number;
+  title: string;
+  artist: string;
+  album: string;
+  duration_s: number | null;
+  path: string;
+  cover: string | null;
+  origin: "user" | "import" | "suggestion";
+}
+
+export interface PlayableTrack {
+  id: number | null;
+  path: string;
+  title: string;
+  artist: string;
+  album: string;
+  duration_ms: number | null;
+  cover: string | null;
+  track_gain_db: number | null;
+  album_gain_db: number | null;
+}
+
+export type PlayerStatus = "stopped" | "playing" | "paused";
+export type Normalization = "off" | "track" | "album";
+export type PlaySource = "library" | "playlist" | "suggestion" | "queue" | "import";
+
+export interface PlayerState {
+  status: PlayerStatus;
+  track: PlayableTrack | null;
+  position_ms: number;
+  duration_ms: number | null;
+  queue_index: number | null;
+  queue_len: number;
+  volume: number;
+  normalization: Normalization;
+  context: { source: PlaySource; playlist_id: number | null };
+  output: string;
+  error: string | null;
+}
+
+export type EndReason = "finished" | "skipped" | "stopped" | "imported";
+
+export interface NewPlay {
+  track_id: number | null;
+  artist: string;
+  title: string;
+  started_at_ms: number;
+  listened_ms: number;
+  end_reason: EndReason;
+  end_position_ms: number | null;
+  duration_ms: number | null;
+  source: PlaySource;
+  playlist_id: number | null;
+  imported_from: string | null;
+}
+
+export interface PlayRow {
+  id: number;
+  track_id: number | null;
+  artist: string;
+  title: string;
+  started_at_ms: number;
+  listened_ms: number;
+  end_reason: EndReason;
+  end_position_ms: number | null;
+  duration_ms: number | null;
+  source: PlaySource;
+  playlist: string | null;
+  imported_from: string | null;
+}
+
+export interface DayTotal {
+  day: string;
+  listened_ms: number;
+  plays: number;
+}
+
+export interface MostPlayed {
+  track_id: number | null;
+  artist: string;
+  title: string;
+  plays: number;
+  listened_ms: number;
+}
+
+export interface Problem {
+  line: number;
+  text: string;
+  message: string;
+}
+
+export interface PlaylistImportReport {
+  playlist: PlaylistSummary;
+  format: "m3u" | "pls" | "xspf";
+  entries: number;
+  imported: number;
+  problems: Problem[];
+}
+
+export interface HistoryImportReport {
+  service: string;
+  listens: number;
+  matched: number;
+  added: number;
+  unmatched: [string, number][];
+  problems: Problem[];
+}
+
+export interface Exported {
+  path: string;
+  tracks: number;
+}
+
+export type ExportFormat = "m3u" | "xspf";
+
 export type CoreEvent =
   | { type: "backendReady"; backend: BackendSummary }
   | { type: "scanProgress"; progress: ScanProgress }
   | { type: "scanFinished"; report: ScanReport }
-  | { type: "scanFailed"; message: string };
+  | { type: "scanFailed"; message: string }
+  | { type: "player"; state: PlayerState }
+  | { type: "playRecorded"; play: NewPlay };
