@@ -1,19 +1,31 @@
 #!/usr/bin/env bash
-# Fuzzes every parser for SECONDS each (default 150) with libFuzzer and
-# keeps new interesting inputs in corpus/<target> (minimised afterwards).
+# Fuzzes every parser for SECONDS each (default 150) with libFuzzer, keeping
+# new interesting inputs in corpus/<target> (minimised afterwards). Exits
+# non-zero if any target crashes or hangs (an input taking over 5 s); the
+# input is saved under artifacts/<target>/ — copy it to regressions/<target>/
+# once fixed, so `cargo test` replays it forever.
+#
 # Needs a nightly toolchain and cargo-fuzz:
 #   rustup toolchain install nightly && cargo install cargo-fuzz
-# A crash or a hang (an input taking over 5 s) stops with the input saved
-# under artifacts/<target>/.
-set -euo pipefail
+set -uo pipefail
 cd "$(dirname "$0")"
 seconds=${1:-150}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/playgenie/fuzz-target}
+failed=()
 for target in playlist_m3u playlist_pls playlist_xspf history; do
   mkdir -p "corpus/$target"
-  echo "== $target: ${seconds} s"
-  cargo +nightly fuzz run -s none "$target" "corpus/$target" -- \
-    -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 2>&1 \
-    | grep -E "^(#[0-9]+ *DONE|stat::number_of_executed_units|stat::peak_rss|==|.*(ERROR|panicked|crash|timeout))" || true
-  cargo +nightly fuzz cmin -s none "$target" "corpus/$target" >/dev/null 2>&1 || true
+  log=$(mktemp)
+  if cargo +nightly fuzz run -s none "$target" "corpus/$target" -- \
+      -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 >"$log" 2>&1; then
+    runs=$(grep -o 'number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$')
+    rss=$(grep -o 'peak_rss_mb: *[0-9]*' "$log" | grep -o '[0-9]*$')
+    echo "$target: clean, ${seconds} s, ${runs:-?} inputs, peak ${rss:-?} MB"
+    cargo +nightly fuzz cmin -s none "$target" "corpus/$target" >/dev/null 2>&1 || true
+  else
+    echo "$target: FAILED"
+    grep -E "panicked|ERROR|Test unit written" "$log" | head -5
+    failed+=("$target")
+  fi
+  rm -f "$log"
 done
+[ ${#failed[@]} -eq 0 ] || { echo "failing targets: ${failed[*]}"; exit 1; }
