@@ -10,19 +10,20 @@ source "$(dirname "$0")/env.sh"
 with_tests=false
 [ "${1:-}" = "--test" ] && with_tests=true
 
-# Debian/Ubuntu packages. Tauri's WebKitGTK stack, ALSA for audio output,
+# Debian/Ubuntu packages. Tauri's WebKitGTK stack, ALSA for audio output, D-Bus
+# for the media keys (MPRIS),
 # Mesa's Vulkan drivers so wgpu has an adapter (lavapipe) even without a GPU.
 packages=(
   build-essential pkg-config file libssl-dev
   libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev
   libsoup-3.0-dev libjavascriptcoregtk-4.1-dev libxdo-dev
-  libasound2-dev
+  libasound2-dev libdbus-1-dev
   mesa-vulkan-drivers libvulkan1 vulkan-tools
 )
 if $with_tests; then
-  # The window under Xvfb driven by WebDriver, screenshots, and real audio
-  # tools for format tests.
-  packages+=(xvfb xauth webkit2gtk-driver imagemagick sox libsox-fmt-all ffmpeg mpv sqlite3)
+  # The window under Xvfb driven by WebDriver (with a private D-Bus session
+  # for the media-key test), screenshots, and real audio tools and clients.
+  packages+=(xvfb xauth dbus webkit2gtk-driver imagemagick sox libsox-fmt-all ffmpeg mpv sqlite3)
 fi
 
 missing=()

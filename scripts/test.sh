@@ -40,6 +40,7 @@ step "WebDriver: the real window under Xvfb"
 export PLAYGENIE_APP_BINARY=$CARGO_TARGET_DIR/debug/playgenie-app
 export PLAYGENIE_CLI_BINARY=$CARGO_TARGET_DIR/debug/playgenie
 mkdir -p "$PLAYGENIE_ARTIFACTS"
-(cd ui && xvfb-run -a -s "-screen 0 1280x800x24" node --test e2e/)
+# A private D-Bus session bus, so the app's MPRIS media controls are tested.
+(cd ui && xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- node --test e2e/)
 
 step "all checks passed; window screenshot in $PLAYGENIE_ARTIFACTS"

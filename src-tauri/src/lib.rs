@@ -4,6 +4,8 @@
 //! message a person can act on. No business logic and no SQL live here.
 
 mod media;
+#[cfg(target_os = "linux")]
+mod mpris;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -283,13 +285,24 @@ fn start_scan_in_background(
 fn start_player(app: &AppHandle, paths: &AppPaths) -> playgenie::Result<Player> {
     let db = Db::open(&paths.database)?;
     let app = app.clone();
-    Player::start(OutputChoice::from_env(), move |event| match event {
-        PlayerEvent::State(state) => emit(&app, CoreEvent::Player { state }),
+    #[cfg(target_os = "linux")]
+    let mpris = mpris::Mpris::default();
+    #[cfg(target_os = "linux")]
+    let media_keys = mpris.clone();
+    let player = Player::start(OutputChoice::from_env(), move |event| match event {
+        PlayerEvent::State(state) => {
+            #[cfg(target_os = "linux")]
+            mpris.update(&state);
+            emit(&app, CoreEvent::Player { state })
+        }
         PlayerEvent::PlayEnded(play) => match db.record_plays(std::slice::from_ref(&play)) {
             Ok(_) => emit(&app, CoreEvent::PlayRecorded { play }),
             Err(err) => tracing::error!(%err, "a play could not be recorded"),
         },
-    })
+    })?;
+    #[cfg(target_os = "linux")]
+    media_keys.attach(player.clone());
+    Ok(player)
 }
 
 /// Command-line options of the app binary.
