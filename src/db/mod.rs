@@ -728,7 +728,7 @@ mod tests {
     fn a_new_database_is_at_the_latest_schema_in_wal_mode() {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = Db::open(dir.path().join("t.sqlite3")).expect("open");
-        assert_eq!(db.schema_version().expect("version"), 3);
+        assert_eq!(db.schema_version().expect("version"), 4);
         let mode: String = db
             .conn
             .pragma_query_value(None, "journal_mode", |row| row.get(0))

@@ -518,6 +518,65 @@ fn valid_name(name: &str) -> Result<String> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    /// A database with `n` fake tracks (ids 1..=n).
+    fn db_with_tracks(n: i64) -> (tempfile::TempDir, Db) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path().join("t.sqlite3")).unwrap();
+        for i in 1..=n {
+            db.conn
+                .execute(
+                    "INSERT INTO tracks (id, path, display_path, fingerprint, size, mtime_ns, title, artist, album, added_at, updated_at)
+                     VALUES (?1, ?2, ?3, 'f', 1, 1, ?3, 'A', 'B', 0, 0)",
+                    params![i, format!("/m/{i}.ogg").into_bytes(), format!("t{i}")],
+                )
+                .unwrap();
+        }
+        (dir, db)
+    }
+
+    fn order(db: &Db, id: i64) -> Vec<i64> {
+        db.playlist_entries(id)
+            .unwrap()
+            .iter()
+            .map(|e| e.track_id)
+            .collect()
+    }
+
+    #[test]
+    fn playlists_are_created_edited_duplicated_and_deleted() {
+        let (_dir, db) = db_with_tracks(4);
+        let p = db.create_playlist("  Road trip ").unwrap();
+        assert_eq!(p.name, "Road trip");
+        assert!(matches!(
+            db.create_playlist("road TRIP"),
+            Err(Error::Playlist(_))
+        ));
+        assert!(matches!(db.create_playlist("   "), Err(Error::Playlist(_))));
+        db.add_to_playlist(p.id, &[1, 2, 3], "user").unwrap();
+        db.add_to_playlist(p.id, &[2], "suggestion").unwrap();
+        assert_eq!(order(&db, p.id), [1, 2, 3, 2]);
+        db.move_in_playlist(p.id, 0, 3).unwrap();
+        assert_eq!(order(&db, p.id), [2, 3, 2, 1]);
+        assert!(db.move_in_playlist(p.id, 0, 9).is_err());
+        db.remove_from_playlist(p.id, &[0, 2]).unwrap();
+        assert_eq!(order(&db, p.id), [3, 1]);
+        // An unknown track adds nothing.
+        assert!(db.add_to_playlist(p.id, &[99], "user").is_err());
+        assert_eq!(order(&db, p.id), [3, 1]);
+        let copy = db.duplicate_playlist(p.id).unwrap();
+        assert_eq!(copy.name, "Road trip (2)");
+        assert_eq!(order(&db, copy.id), [3, 1]);
+        let renamed = db.rename_playlist(copy.id, "Evening").unwrap();
+        assert_eq!(renamed.name, "Evening");
+        assert!(db.rename_playlist(copy.id, "ROAD TRIP").is_err());
+        assert_eq!(db.find_playlist("evening").unwrap().id, copy.id);
+        assert!(db.delete_playlist(p.id).unwrap());
+        assert!(db.find_playlist("Road trip").is_err());
+        assert_eq!(db.playlists().unwrap().len(), 1);
+    }
+
     #[test]
     fn album_gain_is_the_energy_mean() {
         // Two tracks at -20 and -10 LUFS: energy mean is -12.6 LUFS.
