@@ -7,6 +7,7 @@
 pub mod analysis;
 pub mod bench;
 pub mod bench_run;
+pub mod complete;
 pub mod db;
 pub mod doctor;
 pub mod error;

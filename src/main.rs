@@ -8,6 +8,8 @@ use playgenie::{doctor, logging, ComputeBackend, Core, DevicePreference};
 
 #[path = "cli/media.rs"]
 mod media;
+#[path = "cli/model.rs"]
+mod model;
 
 /// PlayGenie: a private music player that completes your playlists on your
 /// own machine.
@@ -85,6 +87,28 @@ enum Command {
     History {
         #[command(subcommand)]
         action: media::HistoryAction,
+    },
+    /// Continue a playlist with k tracks that fit it and you.
+    Complete(model::CompleteArgs),
+    /// Train the model on the library and the listening history: a
+    /// fine-tune of the model in use by default, or from scratch.
+    Train {
+        /// From fresh weights instead of fine-tuning.
+        #[arg(long, conflicts_with = "fine_tune")]
+        full: bool,
+        /// Fine-tune the model in use (the default).
+        #[arg(long)]
+        fine_tune: bool,
+        /// Maximum epochs (early stopping may end sooner).
+        #[arg(long)]
+        epochs: Option<usize>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Model versions: list them, or put one in use.
+    Model {
+        #[command(subcommand)]
+        action: model::ModelAction,
     },
     /// Play files (headless, to the default audio device or silently) and
     /// record the plays of library tracks in the history.
@@ -528,6 +552,14 @@ fn run(command: Command) -> playgenie::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Playlist { action } => media::playlist(&core, action),
+        Command::Complete(args) => model::complete(&core, args),
+        Command::Train {
+            full,
+            fine_tune: _,
+            epochs,
+            json,
+        } => model::train(&core, full, epochs, json),
+        Command::Model { action } => model::model(&core, action),
         Command::History { action } => media::history(&core, action),
         Command::Play {
             files,

@@ -32,6 +32,11 @@ pub struct CheckpointMeta {
     pub note: String,
     /// The version it was fine-tuned from, if any.
     pub parent: Option<u32>,
+    /// The library track ids the model was trained on, in model order
+    /// (empty for benchmark models); a model only serves the library it
+    /// knows.
+    #[serde(default)]
+    pub tracks: Vec<i64>,
 }
 
 /// A loaded checkpoint.
@@ -185,6 +190,7 @@ impl ModelStore {
         valid_loss: f32,
         beat: Option<f32>,
         note: &str,
+        tracks: &[i64],
     ) -> Result<Option<u32>> {
         let finite = valid_loss.is_finite()
             && weights
@@ -216,6 +222,7 @@ impl ModelStore {
             valid_loss,
             note: note.to_owned(),
             parent,
+            tracks: tracks.to_vec(),
         };
         write_synced(&partial.join("config.json"), config.to_string().as_bytes())?;
         write_synced(&partial.join("weights.bin"), &encode_weights(weights))?;
@@ -229,6 +236,45 @@ impl ModelStore {
             .map_err(|e| io_error(&current_tmp, e))?;
         tracing::info!(version, valid_loss, "model checkpoint saved and in use");
         Ok(Some(version))
+    }
+
+    /// Every saved version, oldest first.
+    pub fn versions(&self) -> Result<Vec<CheckpointMeta>> {
+        let mut out = Vec::new();
+        let entries = match std::fs::read_dir(&self.dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+            Err(e) => return Err(io_error(&self.dir, e)),
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Some(v) = name
+                .strip_prefix("vae-v")
+                .and_then(|v| v.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            let meta_path = entry.path().join("meta.json");
+            match std::fs::read_to_string(&meta_path)
+                .map(|t| serde_json::from_str::<CheckpointMeta>(&t))
+            {
+                Ok(Ok(meta)) => out.push(meta),
+                _ => tracing::warn!(version = v, "checkpoint without readable meta.json skipped"),
+            }
+        }
+        out.sort_by_key(|m| m.version);
+        Ok(out)
+    }
+
+    /// Makes `version` the model in use (roll back or forward).
+    pub fn use_version(&self, version: u32) -> Result<()> {
+        // Loading checks that it is complete and readable.
+        self.load(version)?;
+        let tmp = self.dir.join("CURRENT.partial");
+        write_synced(&tmp, version.to_string().as_bytes())?;
+        std::fs::rename(&tmp, self.dir.join("CURRENT")).map_err(|e| io_error(&tmp, e))?;
+        tracing::info!(version, "model version in use");
+        Ok(())
     }
 
     fn next_version(&self) -> Result<u32> {
@@ -278,25 +324,25 @@ mod tests {
         let config = VaeConfig::new();
         assert_eq!(store.current_version().expect("none"), None);
         let v1 = store
-            .save_if_better(&config, &weights(0.5), 2.0, None, "base")
+            .save_if_better(&config, &weights(0.5), 2.0, None, "base", &[])
             .expect("save");
         assert_eq!(v1, Some(1));
         // Worse, or NaN: refused, version 1 stays.
         assert_eq!(
             store
-                .save_if_better(&config, &weights(0.7), 2.5, Some(2.0), "worse")
+                .save_if_better(&config, &weights(0.7), 2.5, Some(2.0), "worse", &[])
                 .expect("ok"),
             None
         );
         assert_eq!(
             store
-                .save_if_better(&config, &weights(f32::NAN), 1.0, Some(2.0), "nan")
+                .save_if_better(&config, &weights(f32::NAN), 1.0, Some(2.0), "nan", &[])
                 .expect("ok"),
             None
         );
         assert_eq!(store.current_version().expect("v"), Some(1));
         let v2 = store
-            .save_if_better(&config, &weights(0.9), 1.5, Some(2.0), "better")
+            .save_if_better(&config, &weights(0.9), 1.5, Some(2.0), "better", &[])
             .expect("save");
         assert_eq!(v2, Some(2));
         let loaded = store.current().expect("load").expect("some");

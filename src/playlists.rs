@@ -38,6 +38,44 @@ pub fn import(db: &Db, file: &Path, name: Option<&str>) -> Result<ImportReport> 
         path: file.to_path_buf(),
         source,
     })?;
+    let (ids, problems) = resolve(db, file, &parsed)?;
+    let stem = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "Imported playlist".into());
+    let wanted = name
+        .map(str::to_owned)
+        .or(parsed.title.clone())
+        .unwrap_or(stem);
+    let name = db.free_playlist_name(&wanted)?;
+    let playlist = db.create_playlist_with(&name, &ids, "import", Some(file))?;
+    tracing::info!(file = %file.display(), imported = ids.len(), skipped = problems.len(), "playlist imported");
+    Ok(ImportReport {
+        playlist,
+        format,
+        entries: parsed.entries.len(),
+        imported: ids.len(),
+        problems,
+    })
+}
+
+/// The library tracks a playlist file names, and the lines it could not
+/// use (no playlist is created).
+pub fn read_file(db: &Db, file: &Path) -> Result<(Option<String>, Vec<i64>, Vec<Problem>)> {
+    let bytes = std::fs::read(file).map_err(|source| Error::File {
+        path: file.to_path_buf(),
+        source,
+    })?;
+    let format = Format::detect(file.file_name().and_then(|n| n.to_str()), &bytes);
+    let parsed = playlist::parse(&bytes, format).map_err(|source| Error::Format {
+        path: file.to_path_buf(),
+        source,
+    })?;
+    let (ids, problems) = resolve(db, file, &parsed)?;
+    Ok((parsed.title, ids, problems))
+}
+
+fn resolve(db: &Db, file: &Path, parsed: &playlist::Parsed) -> Result<(Vec<i64>, Vec<Problem>)> {
     let dir = file
         .parent()
         .map(Path::to_path_buf)
@@ -71,24 +109,7 @@ pub fn import(db: &Db, file: &Path, name: Option<&str>) -> Result<ImportReport> 
         }
     }
     problems.sort_by_key(|p| p.line);
-    let stem = file
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "Imported playlist".into());
-    let wanted = name
-        .map(str::to_owned)
-        .or(parsed.title.clone())
-        .unwrap_or(stem);
-    let name = db.free_playlist_name(&wanted)?;
-    let playlist = db.create_playlist_with(&name, &ids, "import", Some(file))?;
-    tracing::info!(file = %file.display(), imported = ids.len(), skipped = problems.len(), "playlist imported");
-    Ok(ImportReport {
-        playlist,
-        format,
-        entries: parsed.entries.len(),
-        imported: ids.len(),
-        problems,
-    })
+    Ok((ids, problems))
 }
 
 fn problem(line: usize, text: &str, message: &str) -> Problem {
@@ -123,8 +144,20 @@ pub fn export(db: &Db, id: i64, out: &Path, format: ExportFormat, relative: bool
         .iter()
         .map(|e| e.track_id)
         .collect();
+    export_tracks(db, &name, &ids, out, format, relative)
+}
+
+/// Writes library tracks `ids` as a playlist file named `name`.
+pub fn export_tracks(
+    db: &Db,
+    name: &str,
+    ids: &[i64],
+    out: &Path,
+    format: ExportFormat,
+    relative: bool,
+) -> Result<usize> {
     let entries: Vec<ExportEntry> = db
-        .playable_tracks(&ids)?
+        .playable_tracks(ids)?
         .into_iter()
         .map(|t| ExportEntry {
             path: t.file,
@@ -145,8 +178,8 @@ pub fn export(db: &Db, id: i64, out: &Path, format: ExportFormat, relative: bool
         PathStyle::Absolute
     };
     let text = match format {
-        ExportFormat::M3u => playlist::write_m3u8(&name, &entries, &style),
-        ExportFormat::Xspf => playlist::write_xspf(&name, &entries, &style),
+        ExportFormat::M3u => playlist::write_m3u8(name, &entries, &style),
+        ExportFormat::Xspf => playlist::write_xspf(name, &entries, &style),
     }
     .map_err(|source| Error::Format {
         path: out.clone(),

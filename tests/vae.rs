@@ -83,7 +83,14 @@ fn a_checkpoint_round_trip_scores_identically_and_divergence_changes_nothing() {
     let store = ModelStore::new(dir.path());
     let weights = model.weights().expect("weights");
     let v1 = store
-        .save_if_better(&config, &weights, model.best_valid_loss(), None, "base")
+        .save_if_better(
+            &config,
+            &weights,
+            model.best_valid_loss(),
+            None,
+            "base",
+            &[],
+        )
         .expect("save")
         .expect("a first model is always kept");
 
@@ -123,6 +130,7 @@ fn a_checkpoint_round_trip_scores_identically_and_divergence_changes_nothing() {
                 tuned.best_valid_loss(),
                 Some(loaded.meta.valid_loss),
                 "wild",
+                &[],
             )
             .expect("store");
         assert!(

@@ -1,5 +1,6 @@
-//! Replays the fuzzers' kept corpus and every input that once crashed a
-//! parser (fuzz/corpus, fuzz/regressions) on the stable toolchain, so CI
+//! Replays the fuzzers' seeds (hand-written examples and the smallest
+//! inputs of the grown corpus) and every input that once crashed a parser
+//! (fuzz/seeds, fuzz/regressions) on the stable toolchain, so CI
 //! keeps the parsers honest without running libFuzzer.
 
 use std::path::Path;
@@ -23,7 +24,7 @@ fn inputs(kind: &str, target: &str) -> Vec<Vec<u8>> {
 }
 
 fn all(target: &str) -> Vec<Vec<u8>> {
-    let mut found = inputs("corpus", target);
+    let mut found = inputs("seeds", target);
     found.extend(inputs("regressions", target));
     found
 }

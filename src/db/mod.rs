@@ -19,9 +19,11 @@ use rusqlite_migration::{Migrations, M};
 use crate::error::{Error, Result};
 
 mod history;
+mod model_data;
 mod playlists;
 
 pub use history::{DayTotal, EndReason, MostPlayed, NewPlay, PlayRow, PlaySource};
+pub use model_data::{ModelPlay, ModelTrack};
 pub use playlists::{PlayableTrack, PlaylistEntryRow, PlaylistSummary, TrackMatch};
 
 /// Schema history. Append only: never edit a migration that has shipped.

@@ -521,6 +521,19 @@ impl TrainedVae {
         artists: &[u32],
         options: &Generation,
     ) -> Result<Vec<u32>, VaeError> {
+        self.generate_excluding(query, k, artists, options, &[])
+    }
+
+    /// [`generate`](Self::generate), never choosing a track in `exclude`
+    /// (suggestions the listener removed).
+    pub fn generate_excluding(
+        &self,
+        query: &Query<'_>,
+        k: usize,
+        artists: &[u32],
+        options: &Generation,
+        exclude: &[u32],
+    ) -> Result<Vec<u32>, VaeError> {
         let mut rng = Rng::new(options.seed);
         let mut sequence: Vec<u32> = query.seed.to_vec();
         let mut chosen = Vec::with_capacity(k);
@@ -551,6 +564,7 @@ impl TrainedVae {
                 .collect();
             let allowed = |t: usize, window: bool| {
                 !sequence.contains(&(t as u32))
+                    && !exclude.contains(&(t as u32))
                     && scores[t].is_finite()
                     && (!window || artists.get(t).is_none_or(|a| !recent.contains(a)))
             };

@@ -1,0 +1,654 @@
+//! "Complete playlist": the library and the listening history as the
+//! model's data, training on the device, and completing a playlist with k
+//! suggestions, each with the reasons a person can check.
+//!
+//! Data: every analysed track is a catalogue entry (its audio features are
+//! the content the model reads). Training playlists are what the library
+//! itself offers — albums and folders in order — plus the user's playlists
+//! and their listening sessions (plays heard for 30 s or more, split at
+//! gaps over 30 minutes; skips are left out). Without a trained model the
+//! engine still answers from the audio features alone (cold start).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::AtomicBool;
+
+use playgenie_models::baselines::standardise;
+use playgenie_models::data::{Catalogue, Playlist, Query, Track};
+use playgenie_models::vae::features::Prepared;
+use playgenie_models::vae::train::{fit_from, EpochStats, Generation, TrainedVae};
+use playgenie_models::vae::VaeConfig;
+use playgenie_models::ComputeBackend;
+use serde::Serialize;
+
+use crate::db::{Db, ModelPlay, ModelTrack};
+use crate::error::{Error, Result};
+use crate::history::SESSION_GAP_MS;
+use crate::model_store::ModelStore;
+
+/// The listener, as the model's "user".
+const ME: &str = "me";
+/// A play counts as listened (joins a session) after this long.
+const LISTENED_MS: u64 = 30_000;
+
+/// The library as the model's data.
+pub struct LibraryData {
+    pub catalogue: Catalogue,
+    /// Model index → database track id.
+    pub ids: Vec<i64>,
+    pub index: HashMap<i64, u32>,
+    pub tracks: Vec<ModelTrack>,
+    /// Training playlists (albums, folders, user playlists, sessions).
+    pub playlists: Vec<Playlist>,
+    /// Which playlists are the user's own (playlists and sessions), for the
+    /// "played together" explanation.
+    pub personal: Vec<bool>,
+    pub plays: Vec<ModelPlay>,
+}
+
+impl LibraryData {
+    /// Reads everything the model needs from the database.
+    pub fn load(db: &Db) -> Result<Self> {
+        let tracks = db.model_tracks()?;
+        let ids: Vec<i64> = tracks.iter().map(|t| t.id).collect();
+        let index: HashMap<i64, u32> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (*id, i as u32))
+            .collect();
+        let width = tracks.first().map_or(0, |t| t.features.to_numeric().len());
+        let catalogue = Catalogue {
+            feature_names: (0..width).map(|i| format!("f{i}")).collect(),
+            tracks: tracks
+                .iter()
+                .map(|t| Track {
+                    external_id: t.id.to_string(),
+                    artist: t.album_artist.clone().unwrap_or_else(|| t.artist.clone()),
+                    title: t.title.clone(),
+                    album: t.album.clone(),
+                    duration_s: t.duration_s.map(|d| d as f32),
+                    features: t.features.to_numeric(),
+                })
+                .collect(),
+        };
+        let mut playlists = Vec::new();
+        let mut personal = Vec::new();
+        let mut seen: HashSet<Vec<u32>> = HashSet::new();
+        let mut add = |tracks: Vec<u32>,
+                       id: String,
+                       timestamp: Option<i64>,
+                       own: bool,
+                       playlists: &mut Vec<Playlist>,
+                       personal: &mut Vec<bool>| {
+            if tracks.len() >= 2 && seen.insert(tracks.clone()) {
+                playlists.push(Playlist {
+                    id,
+                    user: own.then(|| ME.to_owned()),
+                    timestamp,
+                    tracks,
+                });
+                personal.push(own);
+            }
+        };
+        // Albums in disc and track order, then folders in file order.
+        let mut albums: BTreeMap<(String, String), Vec<&ModelTrack>> = BTreeMap::new();
+        let mut folders: BTreeMap<std::path::PathBuf, Vec<&ModelTrack>> = BTreeMap::new();
+        for t in &tracks {
+            if !t.album.trim().is_empty() {
+                let artist = t
+                    .album_artist
+                    .clone()
+                    .unwrap_or_else(|| t.artist.clone())
+                    .to_lowercase();
+                albums
+                    .entry((artist, t.album.to_lowercase()))
+                    .or_default()
+                    .push(t);
+            }
+            folders.entry(t.folder.clone()).or_default().push(t);
+        }
+        for ((artist, album), mut members) in albums {
+            members.sort_by_key(|t| {
+                (
+                    t.disc_no.unwrap_or(1),
+                    t.track_no.unwrap_or(u32::MAX),
+                    t.title.clone(),
+                )
+            });
+            let list = members.iter().map(|t| index[&t.id]).collect();
+            add(
+                list,
+                format!("album:{artist}/{album}"),
+                None,
+                false,
+                &mut playlists,
+                &mut personal,
+            );
+        }
+        for (folder, members) in folders {
+            let list = members.iter().map(|t| index[&t.id]).collect();
+            add(
+                list,
+                format!("folder:{}", folder.display()),
+                None,
+                false,
+                &mut playlists,
+                &mut personal,
+            );
+        }
+        for (id, list) in db.playlist_track_lists()? {
+            let list = list.iter().filter_map(|t| index.get(t).copied()).collect();
+            add(
+                list,
+                format!("playlist:{id}"),
+                None,
+                true,
+                &mut playlists,
+                &mut personal,
+            );
+        }
+        let plays = db.model_plays()?;
+        for (n, session) in sessions(&plays).into_iter().enumerate() {
+            let start = session.first().map(|p| p.started_at_ms / 1000);
+            let list = session
+                .iter()
+                .filter_map(|p| index.get(&p.track_id).copied())
+                .collect();
+            add(
+                list,
+                format!("session:{n}"),
+                start,
+                true,
+                &mut playlists,
+                &mut personal,
+            );
+        }
+        Ok(Self {
+            catalogue,
+            ids,
+            index,
+            tracks,
+            playlists,
+            personal,
+            plays,
+        })
+    }
+
+    /// Plays as (seconds, user, model index): the history the model's
+    /// recency features count.
+    pub fn online_plays(&self) -> Vec<(i64, Option<String>, u32)> {
+        self.plays
+            .iter()
+            .filter(|p| !p.skipped)
+            .filter_map(|p| {
+                self.index
+                    .get(&p.track_id)
+                    .map(|&i| (p.started_at_ms / 1000, Some(ME.to_owned()), i))
+            })
+            .collect()
+    }
+}
+
+/// Listened plays split into sessions at gaps over 30 minutes.
+fn sessions(plays: &[ModelPlay]) -> Vec<Vec<ModelPlay>> {
+    let mut out: Vec<Vec<ModelPlay>> = Vec::new();
+    let mut last_end = i64::MIN;
+    for play in plays
+        .iter()
+        .filter(|p| !p.skipped && p.listened_ms >= LISTENED_MS)
+    {
+        if play.started_at_ms - last_end > SESSION_GAP_MS || out.is_empty() {
+            out.push(Vec::new());
+        }
+        last_end = play.started_at_ms + play.listened_ms as i64;
+        if let Some(session) = out.last_mut() {
+            session.push(*play);
+        }
+    }
+    out
+}
+
+/// How to train.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TrainMode {
+    /// From fresh weights.
+    Full,
+    /// From the model in use (falls back to full when the library changed).
+    FineTune,
+}
+
+/// What a training run did.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrainReport {
+    pub mode: TrainMode,
+    pub backend: String,
+    pub tracks: usize,
+    pub playlists: usize,
+    pub epochs: Vec<EpochStats>,
+    pub valid_loss: f32,
+    /// The version now in use, or `None` when the candidate was refused
+    /// (not finite, or not better) and the previous model stays.
+    pub version: Option<u32>,
+    pub seconds: f64,
+}
+
+/// Trains on the library and history and saves a new version if it is
+/// sound. Fine-tuning starts from the model in use when it was trained on
+/// the same tracks.
+pub fn train(
+    db: &Db,
+    store: &ModelStore,
+    backend: &ComputeBackend,
+    mode: TrainMode,
+    epochs: Option<usize>,
+    _cancel: &AtomicBool,
+    on_epoch: impl FnMut(&EpochStats),
+) -> Result<TrainReport> {
+    let started = std::time::Instant::now();
+    let data = LibraryData::load(db)?;
+    if data.catalogue.len() < 3 || data.playlists.is_empty() {
+        return Err(Error::Model(format!(
+            "not enough to learn from yet: {} analysed tracks and {} albums, folders, playlists or sessions; index some music first",
+            data.catalogue.len(),
+            data.playlists.len()
+        )));
+    }
+    let current = store.current()?;
+    let start = match (mode, &current) {
+        (TrainMode::FineTune, Some(c)) if c.meta.tracks == data.ids => Some(c),
+        (TrainMode::FineTune, Some(_)) => {
+            tracing::info!(
+                "the library changed since the model was trained: training from scratch"
+            );
+            None
+        }
+        _ => None,
+    };
+    let mut config = start.map(|c| c.config.clone()).unwrap_or_else(app_config);
+    if let Some(epochs) = epochs {
+        config = config.with_epochs(epochs);
+    } else if start.is_some() {
+        let epochs = config.epochs.min(10);
+        config = config.with_epochs(epochs);
+    }
+    let device = backend.device();
+    let model = fit_from(
+        start.map(|c| &c.weights),
+        &data.catalogue,
+        &data.playlists,
+        &config,
+        device,
+        on_epoch,
+    )
+    .map_err(|e| Error::Model(e.to_string()))?;
+    let weights = model.weights().map_err(|e| Error::Model(e.to_string()))?;
+    let valid_loss = model.best_valid_loss();
+    let note = match (mode, start) {
+        (TrainMode::FineTune, Some(c)) => format!(
+            "fine-tuned from v{} on {} playlists",
+            c.meta.version,
+            data.playlists.len()
+        ),
+        _ => format!(
+            "trained on {} tracks, {} playlists",
+            data.catalogue.len(),
+            data.playlists.len()
+        ),
+    };
+    let version =
+        store.save_if_better(&model.config, &weights, valid_loss, None, &note, &data.ids)?;
+    Ok(TrainReport {
+        mode,
+        backend: backend.summary().label,
+        tracks: data.catalogue.len(),
+        playlists: data.playlists.len(),
+        epochs: model.history.clone(),
+        valid_loss,
+        version,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// The model settings for a personal library: smaller than the benchmark's
+/// (a library has thousands of tracks, not millions of plays).
+pub fn app_config() -> VaeConfig {
+    VaeConfig::new()
+        .with_dim(32)
+        .with_hidden(64)
+        .with_latent(16)
+        .with_epochs(30)
+}
+
+/// A request to complete a playlist.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The playlist so far (database track ids).
+    pub seed: Vec<i64>,
+    pub k: usize,
+    /// 0 = the familiar, 1 = discovery (popular tracks discounted).
+    pub adventurousness: f32,
+    /// No artist twice within this many tracks.
+    pub artist_window: usize,
+    /// Tracks never to suggest (removed suggestions).
+    pub exclude: Vec<i64>,
+    /// When the request is made (unix seconds): the time of day matters.
+    pub at: i64,
+}
+
+/// One suggestion.
+#[derive(Debug, Clone, Serialize)]
+pub struct Suggestion {
+    pub track_id: i64,
+    pub title: String,
+    pub artist: String,
+    pub album: String,
+    pub duration_s: Option<f64>,
+    /// Why, in words, strongest first.
+    pub reasons: Vec<String>,
+}
+
+/// What answered a request.
+#[derive(Debug, Clone, Serialize)]
+pub struct Completion {
+    pub suggestions: Vec<Suggestion>,
+    /// "model v3" or "audio features only (no model trained yet)".
+    pub engine: String,
+    pub millis: f64,
+}
+
+/// The engine: the library data, z-scored features for explanations, and
+/// the model in use if there is one that fits the library.
+pub struct Engine {
+    data: LibraryData,
+    content: Vec<Vec<f32>>,
+    model: Option<(u32, TrainedVae)>,
+    artists: Vec<u32>,
+    /// Why there is no model, when there is none.
+    pub no_model: Option<String>,
+}
+
+impl Engine {
+    /// Loads the data and the model in use (if it was trained on these
+    /// tracks) on `backend`.
+    pub fn load(db: &Db, store: &ModelStore, backend: &ComputeBackend) -> Result<Self> {
+        let data = LibraryData::load(db)?;
+        let content =
+            standardise(&data.catalogue).unwrap_or_else(|| vec![Vec::new(); data.catalogue.len()]);
+        let (artists, _) = data.catalogue.artist_ids();
+        let mut no_model = None;
+        let model = match store.current()? {
+            None => {
+                no_model = Some("no model trained yet".to_owned());
+                None
+            }
+            Some(c) if c.meta.tracks != data.ids => {
+                no_model = Some(format!(
+                    "model v{} was trained on another version of the library; train again",
+                    c.meta.version
+                ));
+                None
+            }
+            Some(c) => {
+                let mut prepared = Prepared::new(
+                    &data.catalogue,
+                    &data.playlists,
+                    c.config.neighbours,
+                    c.config.buckets,
+                );
+                prepared.set_online_history(data.online_plays());
+                let model = TrainedVae::from_weights(
+                    c.config.clone(),
+                    prepared,
+                    &c.weights,
+                    backend.device(),
+                )
+                .map_err(|e| Error::Model(e.to_string()))?;
+                Some((c.meta.version, model))
+            }
+        };
+        Ok(Self {
+            data,
+            content,
+            model,
+            artists,
+            no_model,
+        })
+    }
+
+    /// The model version answering, if any.
+    pub fn version(&self) -> Option<u32> {
+        self.model.as_ref().map(|(v, _)| *v)
+    }
+
+    /// Completes `request.seed` with up to `request.k` tracks.
+    pub fn complete(&self, request: &Request) -> Result<Completion> {
+        let started = std::time::Instant::now();
+        let seed: Vec<u32> = request
+            .seed
+            .iter()
+            .filter_map(|id| self.data.index.get(id).copied())
+            .collect();
+        let exclude: Vec<u32> = request
+            .exclude
+            .iter()
+            .filter_map(|id| self.data.index.get(id).copied())
+            .collect();
+        let options = Generation {
+            artist_window: request.artist_window,
+            temperature: 0.0,
+            adventurousness: request.adventurousness.clamp(0.0, 1.0),
+            seed: 7,
+        };
+        let (picked, engine) = match &self.model {
+            Some((version, model)) => {
+                let query = Query {
+                    user: Some(ME),
+                    timestamp: Some(request.at),
+                    seed: &seed,
+                };
+                let picked = model
+                    .generate_excluding(&query, request.k, &self.artists, &options, &exclude)
+                    .map_err(|e| Error::Model(e.to_string()))?;
+                (picked, format!("model v{version}"))
+            }
+            None => (
+                self.by_sound(&seed, &exclude, request),
+                format!(
+                    "audio features only ({})",
+                    self.no_model.as_deref().unwrap_or("no model")
+                ),
+            ),
+        };
+        let suggestions = picked
+            .into_iter()
+            .map(|i| {
+                let t = &self.data.tracks[i as usize];
+                Suggestion {
+                    track_id: t.id,
+                    title: t.title.clone(),
+                    artist: t.artist.clone(),
+                    album: t.album.clone(),
+                    duration_s: t.duration_s,
+                    reasons: self.reasons(i, &seed, request.at),
+                }
+            })
+            .collect();
+        Ok(Completion {
+            suggestions,
+            engine,
+            millis: started.elapsed().as_secs_f64() * 1000.0,
+        })
+    }
+
+    /// Cold start: the tracks closest in sound to the playlist (its mean
+    /// feature vector), one at a time, honouring the artist window.
+    fn by_sound(&self, seed: &[u32], exclude: &[u32], request: &Request) -> Vec<u32> {
+        let n = self.content.len();
+        let mut sequence = seed.to_vec();
+        let mut chosen = Vec::new();
+        let centre = |sequence: &[u32]| -> Vec<f32> {
+            let dims = self.content.first().map_or(0, Vec::len);
+            let mut c = vec![0.0; dims];
+            for &t in sequence {
+                for (a, b) in c.iter_mut().zip(&self.content[t as usize]) {
+                    *a += b / sequence.len() as f32;
+                }
+            }
+            c
+        };
+        while chosen.len() < request.k {
+            let target = if sequence.is_empty() {
+                vec![0.0; self.content.first().map_or(0, Vec::len)]
+            } else {
+                centre(&sequence)
+            };
+            let recent: Vec<u32> = sequence
+                .iter()
+                .rev()
+                .take(request.artist_window)
+                .map(|&t| self.artists[t as usize])
+                .collect();
+            let candidates = |window: bool| {
+                (0..n as u32)
+                    .filter(|t| !sequence.contains(t) && !exclude.contains(t))
+                    .filter(|t| !window || !recent.contains(&self.artists[*t as usize]))
+                    .min_by(|a, b| {
+                        distance(&self.content[*a as usize], &target)
+                            .total_cmp(&distance(&self.content[*b as usize], &target))
+                    })
+            };
+            let Some(next) = candidates(true).or_else(|| candidates(false)) else {
+                break;
+            };
+            sequence.push(next);
+            chosen.push(next);
+        }
+        chosen
+    }
+
+    /// Reasons a person can check, strongest first (at most two).
+    fn reasons(&self, track: u32, seed: &[u32], at: i64) -> Vec<String> {
+        let mut reasons = Vec::new();
+        let t = &self.data.tracks[track as usize];
+        // Played or listed together with a seed track.
+        let together = seed
+            .iter()
+            .copied()
+            .max_by_key(|s| self.together(*s, track))
+            .filter(|s| self.together(*s, track) > 0);
+        if let Some(s) = together {
+            reasons.push(format!(
+                "you have listened to it together with “{}”",
+                self.data.tracks[s as usize].title
+            ));
+        }
+        // The artist at this time of day.
+        if let Some(part) = self.artist_daypart(track, at) {
+            reasons.push(format!("you often play {} in the {part}", t.artist));
+        }
+        // Closest in sound.
+        if let Some(&nearest) = seed.iter().min_by(|a, b| {
+            distance(&self.content[**a as usize], &self.content[track as usize]).total_cmp(
+                &distance(&self.content[**b as usize], &self.content[track as usize]),
+            )
+        }) {
+            let s = &self.data.tracks[nearest as usize];
+            reasons.push(sound_reason(s, t));
+        } else {
+            reasons.push(format!("{} fits your library's sound", t.title));
+        }
+        reasons.truncate(2);
+        reasons
+    }
+
+    /// In how many of the user's own playlists and sessions both appear.
+    fn together(&self, a: u32, b: u32) -> usize {
+        self.data
+            .playlists
+            .iter()
+            .zip(&self.data.personal)
+            .filter(|(p, own)| **own && p.tracks.contains(&a) && p.tracks.contains(&b))
+            .count()
+    }
+
+    /// "evening" if most of the artist's listened plays (at least three)
+    /// fall in the part of the day `at` is in.
+    fn artist_daypart(&self, track: u32, at: i64) -> Option<&'static str> {
+        let artist = self.artists[track as usize];
+        let wanted = daypart(at);
+        let hours: Vec<&'static str> = self
+            .data
+            .plays
+            .iter()
+            .filter(|p| !p.skipped)
+            .filter(|p| {
+                self.data
+                    .index
+                    .get(&p.track_id)
+                    .is_some_and(|&i| self.artists[i as usize] == artist)
+            })
+            .map(|p| daypart(p.started_at_ms / 1000))
+            .collect();
+        let matching = hours.iter().filter(|h| **h == wanted).count();
+        (hours.len() >= 3 && matching * 2 > hours.len()).then_some(wanted)
+    }
+}
+
+fn distance(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
+}
+
+/// The part of the day (UTC offset of the machine is not known here, so
+/// local time is approximated by UTC; the app passes local seconds).
+fn daypart(at: i64) -> &'static str {
+    match (at.rem_euclid(86_400) / 3_600) as u32 {
+        5..=11 => "morning",
+        12..=16 => "afternoon",
+        17..=21 => "evening",
+        _ => "night",
+    }
+}
+
+/// "close in tempo and loudness to “X” (112 vs 110 BPM)": the two aspects
+/// of sound where the tracks are nearest, with the nearest one's values.
+fn sound_reason(seed: &ModelTrack, t: &ModelTrack) -> String {
+    let (a, b) = (&seed.features, &t.features);
+    let mut aspects: Vec<(f32, &str, String)> = vec![
+        (
+            (a.tempo_bpm - b.tempo_bpm).abs() / a.tempo_bpm.max(1.0) * 5.0,
+            "tempo",
+            format!("{:.0} vs {:.0} BPM", b.tempo_bpm, a.tempo_bpm),
+        ),
+        (
+            (a.loudness_lufs - b.loudness_lufs).abs() / 6.0,
+            "loudness",
+            format!("{:.0} vs {:.0} LUFS", b.loudness_lufs, a.loudness_lufs),
+        ),
+        (
+            (a.spectral_centroid_hz - b.spectral_centroid_hz).abs()
+                / a.spectral_centroid_hz.max(1.0)
+                * 3.0,
+            "brightness",
+            format!(
+                "{:.1} vs {:.1} kHz centroid",
+                b.spectral_centroid_hz / 1000.0,
+                a.spectral_centroid_hz / 1000.0
+            ),
+        ),
+        (
+            (a.onset_rate - b.onset_rate).abs() / a.onset_rate.max(0.1) * 2.0,
+            "energy",
+            format!("{:.1} vs {:.1} onsets/s", b.onset_rate, a.onset_rate),
+        ),
+    ];
+    aspects.sort_by(|x, y| x.0.total_cmp(&y.0));
+    let key = if a.key == b.key && a.mode == b.mode {
+        ", same key"
+    } else {
+        ""
+    };
+    format!(
+        "close in {} and {} to “{}” ({}{key})",
+        aspects[0].1, aspects[1].1, seed.title, aspects[0].2
+    )
+}

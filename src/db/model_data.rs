@@ -1,0 +1,126 @@
+//! What the model learns from, read in bulk: analysed tracks with their
+//! features, user playlists, and plays.
+
+use rusqlite::params;
+
+use super::{key_path, Db};
+use crate::analysis::FeatureVector;
+use crate::error::Result;
+
+/// A library track with what the model and the explanations need.
+#[derive(Debug, Clone)]
+pub struct ModelTrack {
+    pub id: i64,
+    pub title: String,
+    pub artist: String,
+    pub album_artist: Option<String>,
+    pub album: String,
+    pub disc_no: Option<u32>,
+    pub track_no: Option<u32>,
+    pub duration_s: Option<f64>,
+    /// The folder the file is in.
+    pub folder: std::path::PathBuf,
+    pub features: FeatureVector,
+}
+
+/// A play, as the model sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct ModelPlay {
+    pub track_id: i64,
+    pub started_at_ms: i64,
+    pub listened_ms: u64,
+    pub skipped: bool,
+}
+
+impl Db {
+    /// Every available track with current features, by id.
+    pub fn model_tracks(&self) -> Result<Vec<ModelTrack>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT t.id, t.title, t.artist, t.album_artist, t.album, t.disc_no, t.track_no,
+                        t.duration_s, t.path, f.vector
+                 FROM tracks t JOIN track_features f ON f.track_id = t.id
+                 WHERE t.status = 'ok' AND f.version = ?1
+                 ORDER BY t.id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![crate::analysis::FEATURE_VERSION], |r| {
+                let raw: Vec<u8> = r.get(8)?;
+                let vector: String = r.get(9)?;
+                // A vector that no longer parses is skipped (the next scan
+                // recomputes it).
+                let Ok(features) = serde_json::from_str::<FeatureVector>(&vector) else {
+                    return Ok(None);
+                };
+                Ok(Some(ModelTrack {
+                    id: r.get(0)?,
+                    title: r.get(1)?,
+                    artist: r.get(2)?,
+                    album_artist: r.get(3)?,
+                    album: r.get(4)?,
+                    disc_no: r.get(5)?,
+                    track_no: r.get(6)?,
+                    duration_s: r.get(7)?,
+                    folder: key_path(&raw)
+                        .parent()
+                        .map(|p| p.to_path_buf())
+                        .unwrap_or_default(),
+                    features,
+                }))
+            })
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.extend(row.map_err(|e| self.err(e))?);
+        }
+        Ok(out)
+    }
+
+    /// Every user playlist's track ids, in order.
+    pub fn playlist_track_lists(&self) -> Result<Vec<(i64, Vec<i64>)>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT playlist_id, track_id FROM playlist_entries ORDER BY playlist_id, position",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))
+            .map_err(|e| self.err(e))?;
+        let mut out: Vec<(i64, Vec<i64>)> = Vec::new();
+        for row in rows {
+            let (playlist, track) = row.map_err(|e| self.err(e))?;
+            match out.last_mut() {
+                Some((id, tracks)) if *id == playlist => tracks.push(track),
+                _ => out.push((playlist, vec![track])),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every play of a library track, oldest first.
+    pub fn model_plays(&self) -> Result<Vec<ModelPlay>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT track_id, started_at_ms, listened_ms, end_reason FROM plays
+                 WHERE track_id IS NOT NULL ORDER BY started_at_ms, id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                let reason: String = r.get(3)?;
+                Ok(ModelPlay {
+                    track_id: r.get(0)?,
+                    started_at_ms: r.get(1)?,
+                    listened_ms: r.get::<_, i64>(2)?.max(0) as u64,
+                    skipped: reason == "skipped",
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.err(e))
+    }
+}
