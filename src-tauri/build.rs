@@ -31,6 +31,12 @@ fn main() {
         "player_volume",
         "player_normalization",
         "player_state",
+        "complete_playlist",
+        "keep_suggestion",
+        "remove_suggestion",
+        "model_versions",
+        "use_model_version",
+        "train_model",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .unwrap_or_else(|err| panic!("tauri build configuration: {err:#}"));

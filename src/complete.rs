@@ -62,7 +62,9 @@ impl LibraryData {
                 .iter()
                 .map(|t| Track {
                     external_id: t.id.to_string(),
-                    artist: t.album_artist.clone().unwrap_or_else(|| t.artist.clone()),
+                    // The performing artist: the artist-repeat limit and
+                    // the artist embedding are about who plays.
+                    artist: t.artist.clone(),
                     title: t.title.clone(),
                     album: t.album.clone(),
                     duration_s: t.duration_s.map(|d| d as f32),
@@ -79,7 +81,10 @@ impl LibraryData {
                        own: bool,
                        playlists: &mut Vec<Playlist>,
                        personal: &mut Vec<bool>| {
-            if tracks.len() >= 2 && seen.insert(tracks.clone()) {
+            // The library's own groupings are deduplicated (an album that
+            // is a folder counts once); what the listener repeats counts
+            // every time.
+            if tracks.len() >= 2 && (own || seen.insert(tracks.clone())) {
                 playlists.push(Playlist {
                     id,
                     user: own.then(|| ME.to_owned()),
@@ -196,7 +201,7 @@ fn sessions(plays: &[ModelPlay]) -> Vec<Vec<ModelPlay>> {
         .iter()
         .filter(|p| !p.skipped && p.listened_ms >= LISTENED_MS)
     {
-        if play.started_at_ms - last_end > SESSION_GAP_MS || out.is_empty() {
+        if out.is_empty() || play.started_at_ms - last_end > SESSION_GAP_MS {
             out.push(Vec::new());
         }
         last_end = play.started_at_ms + play.listened_ms as i64;

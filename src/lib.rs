@@ -6,6 +6,7 @@
 
 pub mod analysis;
 pub mod bench;
+pub mod bench_complete;
 pub mod bench_run;
 pub mod complete;
 pub mod db;
@@ -150,4 +151,18 @@ pub enum CoreEvent {
     Player { state: player::PlayerState },
     /// A play ended and is in the history.
     PlayRecorded { play: db::NewPlay },
+    /// Model training started on this backend.
+    TrainStarted {
+        backend: String,
+        mode: complete::TrainMode,
+    },
+    /// One training epoch ended (the loss curve grows by a point).
+    TrainProgress {
+        epoch: playgenie_models::vae::train::EpochStats,
+    },
+    /// Training ended; `report.version` is the model now in use (None: the
+    /// previous one stayed).
+    TrainFinished { report: complete::TrainReport },
+    /// Training could not run.
+    TrainFailed { message: String },
 }

@@ -126,6 +126,21 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum BenchWhat {
+    /// Latency of "Complete playlist" (p50/p95 per request) on generated
+    /// catalogues of the given sizes, with a model and from cold start.
+    Complete {
+        /// Catalogue sizes.
+        #[arg(long, value_delimiter = ',', default_value = "10000,100000")]
+        tracks: Vec<usize>,
+        /// Tracks per request.
+        #[arg(short, default_value_t = 20)]
+        k: usize,
+        /// Timed requests per size.
+        #[arg(long, default_value_t = 50)]
+        requests: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// Time VAE training epochs and 20-track generations on the backend in
     /// use (PLAYGENIE_DEVICE / --device) and on the CPU, in one run.
     VaeSpeed {
@@ -340,6 +355,42 @@ fn run(command: Command) -> playgenie::Result<ExitCode> {
                 );
                 if report.errors > 0 {
                     println!("see why with: playgenie scan-errors");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            what:
+                BenchWhat::Complete {
+                    tracks,
+                    k,
+                    requests,
+                    json,
+                },
+        } => {
+            let backend = ComputeBackend::from_env();
+            let reports = playgenie::bench_complete::run(&tracks, k, requests, &backend, |line| {
+                eprintln!("{line}")
+            })?;
+            if json {
+                println!("{}", to_json(&reports));
+            } else {
+                println!("complete, k = {k}, on {}", backend.summary().label);
+                println!(
+                    "{:>8} {:>9} {:>8} {:>10} {:>10} {:>10} {:>10}",
+                    "tracks", "train s", "load s", "model p50", "model p95", "cold p50", "cold p95"
+                );
+                for r in reports {
+                    println!(
+                        "{:>8} {:>9.1} {:>8.2} {:>8.1}ms {:>8.1}ms {:>8.1}ms {:>8.1}ms",
+                        r.tracks,
+                        r.train_s,
+                        r.load_s,
+                        r.model_p50_ms,
+                        r.model_p95_ms,
+                        r.cold_p50_ms,
+                        r.cold_p95_ms
+                    );
                 }
             }
             Ok(ExitCode::SUCCESS)

@@ -3,6 +3,7 @@
 //! Each command validates its input, calls the core and maps errors to a
 //! message a person can act on. No business logic and no SQL live here.
 
+mod genie;
 mod media;
 #[cfg(target_os = "linux")]
 mod mpris;
@@ -40,12 +41,17 @@ pub(crate) struct AppState {
     backend: Arc<OnceLock<ComputeBackend>>,
     /// Started once the window exists (its events go to the window).
     player: OnceLock<Player>,
+    /// The "Complete playlist" engine, loaded on first use and dropped
+    /// when the library or the model changes.
+    engine: Mutex<Option<playgenie::complete::Engine>>,
+    /// Set while a model trains.
+    training: Mutex<bool>,
 }
 
 impl AppState {
     /// The backend, waiting (off the async workers) for the start-up probe
     /// if it is still running.
-    async fn backend(&self) -> Result<ComputeBackend, CommandError> {
+    pub(crate) async fn backend(&self) -> Result<ComputeBackend, CommandError> {
         let cell = Arc::clone(&self.backend);
         tauri::async_runtime::spawn_blocking(move || {
             cell.get_or_init(ComputeBackend::from_env).clone()
@@ -200,7 +206,7 @@ async fn cancel_scan(state: State<'_, AppState>) -> Result<bool, CommandError> {
         .is_some())
 }
 
-fn emit(app: &AppHandle, event: CoreEvent) {
+pub(crate) fn emit(app: &AppHandle, event: CoreEvent) {
     if let Err(err) = app.emit(CORE_EVENT, event) {
         tracing::warn!(%err, "could not send an event to the UI");
     }
@@ -253,7 +259,11 @@ fn start_scan_in_background(
                 *running = None;
             }
             match result {
-                Ok(report) => emit(&app, CoreEvent::ScanFinished { report }),
+                Ok(report) => {
+                    genie::invalidate(&state);
+                    emit(&app, CoreEvent::ScanFinished { report });
+                    genie::train_if_needed(&app);
+                }
                 Err(err) => emit(
                     &app,
                     CoreEvent::ScanFailed {
@@ -367,6 +377,8 @@ pub fn run() -> ExitCode {
         watcher: Mutex::new(None),
         backend: Arc::clone(&backend),
         player: OnceLock::new(),
+        engine: Mutex::new(None),
+        training: Mutex::new(false),
     };
 
     let result = tauri::Builder::default()
@@ -408,7 +420,13 @@ pub fn run() -> ExitCode {
             media::player_seek,
             media::player_volume,
             media::player_normalization,
-            media::player_state
+            media::player_state,
+            genie::complete_playlist,
+            genie::keep_suggestion,
+            genie::remove_suggestion,
+            genie::model_versions,
+            genie::use_model_version,
+            genie::train_model
         ])
         .setup(move |app| {
             let handle = app.handle().clone();

@@ -33,6 +33,9 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/0002_library.sql")),
         M::up(include_str!("../../migrations/0003_covers.sql")),
         M::up(include_str!("../../migrations/0004_playlists_history.sql")),
+        M::up(include_str!(
+            "../../migrations/0005_suggestion_feedback.sql"
+        )),
     ])
 }
 
@@ -730,7 +733,7 @@ mod tests {
     fn a_new_database_is_at_the_latest_schema_in_wal_mode() {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = Db::open(dir.path().join("t.sqlite3")).expect("open");
-        assert_eq!(db.schema_version().expect("version"), 4);
+        assert_eq!(db.schema_version().expect("version"), 5);
         let mode: String = db
             .conn
             .pragma_query_value(None, "journal_mode", |row| row.get(0))

@@ -124,3 +124,115 @@ impl Db {
             .map_err(|e| self.err(e))
     }
 }
+
+impl Db {
+    /// Fills an empty database with `n` generated tracks (10 per album, 5
+    /// albums per artist) with plausible feature vectors: the scale
+    /// benchmark's library. Returns the new track ids.
+    pub fn insert_generated_tracks(&self, n: usize, seed: u64) -> Result<Vec<i64>> {
+        let mut state = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let mut unit = move || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((state >> 33) as f32) / (1u64 << 31) as f32
+        };
+        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        let mut ids = Vec::with_capacity(n);
+        {
+            let mut track = tx
+                .prepare(
+                    "INSERT INTO tracks (path, display_path, fingerprint, size, mtime_ns, title, artist, album,
+                        track_no, duration_s, added_at, updated_at)
+                     VALUES (?1, ?2, ?3, 1, 1, ?4, ?5, ?6, ?7, ?8, 0, 0)",
+                )
+                .map_err(|e| self.err(e))?;
+            let mut features = tx
+                .prepare(
+                    "INSERT INTO track_features (track_id, version, vector, decoded_s, computed_at)
+                     VALUES (?1, ?2, ?3, 14, 0)",
+                )
+                .map_err(|e| self.err(e))?;
+            for i in 0..n {
+                let album = i / 10;
+                let artist = album / 5;
+                let path = format!("/generated/{artist}/{album}/{i}.flac");
+                let mut v = |lo: f32, hi: f32| lo + (hi - lo) * unit();
+                let vector = serde_json::json!({
+                    "version": crate::analysis::FEATURE_VERSION,
+                    "loudness_lufs": v(-20.0, -6.0), "loudness_range_lu": v(2.0, 15.0),
+                    "replaygain_db": v(-12.0, 2.0), "tempo_bpm": v(70.0, 180.0),
+                    "beat_strength": v(0.0, 1.0), "onset_rate": v(0.5, 6.0),
+                    "key": (v(0.0, 11.99)) as u8, "mode": (v(0.0, 1.99)) as u8, "key_confidence": v(0.0, 1.0),
+                    "chroma": (0..12).map(|_| v(0.0, 1.0)).collect::<Vec<_>>(),
+                    "mfcc_mean": (0..crate::analysis::features::MFCCS).map(|_| v(-50.0, 50.0)).collect::<Vec<_>>(),
+                    "mfcc_var": (0..crate::analysis::features::MFCCS).map(|_| v(0.0, 400.0)).collect::<Vec<_>>(),
+                    "spectral_centroid_hz": v(500.0, 4000.0), "spectral_rolloff_hz": v(2000.0, 10000.0),
+                    "spectral_flatness": v(0.0, 0.5),
+                    "spectral_contrast": (0..crate::analysis::features::CONTRAST_BANDS).map(|_| v(5.0, 40.0)).collect::<Vec<_>>(),
+                    "zero_crossing_rate": v(0.01, 0.2), "start_energy_db": v(-40.0, -10.0),
+                    "end_energy_db": v(-40.0, -10.0), "analysed_seconds": 14.0
+                });
+                track
+                    .execute(params![
+                        path.as_bytes(),
+                        path,
+                        format!("gen{i}"),
+                        format!("Track {i}"),
+                        format!("Artist {artist}"),
+                        format!("Album {album}"),
+                        (i % 10 + 1) as i64,
+                        v(120.0, 400.0) as f64,
+                    ])
+                    .map_err(|e| self.err(e))?;
+                let id = tx.last_insert_rowid();
+                features
+                    .execute(params![
+                        id,
+                        crate::analysis::FEATURE_VERSION,
+                        vector.to_string()
+                    ])
+                    .map_err(|e| self.err(e))?;
+                ids.push(id);
+            }
+        }
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(ids)
+    }
+}
+
+impl Db {
+    /// Records what the listener did with a suggestion (`kept` or
+    /// `removed`).
+    pub fn record_feedback(
+        &self,
+        playlist_id: Option<i64>,
+        track_id: i64,
+        action: &str,
+        model_version: Option<u32>,
+    ) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO suggestion_feedback (playlist_id, track_id, action, model_version, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![playlist_id, track_id, action, model_version, super::now()],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Tracks the listener removed from this playlist's suggestions.
+    pub fn removed_suggestions(&self, playlist_id: i64) -> Result<Vec<i64>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT DISTINCT track_id FROM suggestion_feedback WHERE playlist_id = ?1 AND action = 'removed'")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![playlist_id], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.err(e))
+    }
+}

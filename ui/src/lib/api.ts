@@ -6,7 +6,9 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { open, save } from "@tauri-apps/plugin-dialog";
 import type {
   AppStatus,
+  Completion,
   CoreEvent,
+  Models,
   DayTotal,
   Exported,
   ExportFormat,
@@ -133,3 +135,14 @@ export const playerSeek = (positionMs: number) => invoke<void>("player_seek", { 
 export const playerVolume = (volume: number) => invoke<void>("player_volume", { volume });
 export const playerNormalization = (mode: Normalization) => invoke<void>("player_normalization", { mode });
 export const playerState = () => invoke<PlayerState>("player_state");
+
+// Complete playlist and the model.
+
+export function completePlaylist(id: number, k: number, adventurousness: number, artistWindow: number, exclude: number[]): Promise<Completion> {
+  return invoke<Completion>("complete_playlist", { id, k, adventurousness, artistWindow, exclude, localOffsetS: -new Date().getTimezoneOffset() * 60 });
+}
+export const keepSuggestion = (id: number, trackId: number, modelVersion: number | null) => invoke<void>("keep_suggestion", { id, trackId, modelVersion });
+export const removeSuggestion = (id: number, trackId: number, modelVersion: number | null) => invoke<void>("remove_suggestion", { id, trackId, modelVersion });
+export const modelVersions = () => invoke<Models>("model_versions");
+export const useModelVersion = (version: number) => invoke<void>("use_model_version", { version });
+export const trainModel = (full: boolean) => invoke<boolean>("train_model", { full });

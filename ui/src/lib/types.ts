@@ -245,10 +245,66 @@ export interface Exported {
 
 export type ExportFormat = "m3u" | "xspf";
 
+export interface Suggestion {
+  track_id: number;
+  title: string;
+  artist: string;
+  album: string;
+  duration_s: number | null;
+  reasons: string[];
+}
+
+export interface Completion {
+  suggestions: Suggestion[];
+  engine: string;
+  millis: number;
+}
+
+export interface EpochStats {
+  epoch: number;
+  beta: number;
+  train_loss: number;
+  train_kl: number;
+  valid_loss: number;
+  valid_ndcg: number;
+  seconds: number;
+}
+
+export type TrainMode = "full" | "fine-tune";
+
+export interface TrainReport {
+  mode: TrainMode;
+  backend: string;
+  tracks: number;
+  playlists: number;
+  epochs: EpochStats[];
+  valid_loss: number;
+  version: number | null;
+  seconds: number;
+}
+
+export interface ModelVersion {
+  version: number;
+  created_at: number;
+  valid_loss: number;
+  note: string;
+  parent: number | null;
+}
+
+export interface Models {
+  current: number | null;
+  versions: ModelVersion[];
+  training: boolean;
+}
+
 export type CoreEvent =
   | { type: "backendReady"; backend: BackendSummary }
   | { type: "scanProgress"; progress: ScanProgress }
   | { type: "scanFinished"; report: ScanReport }
   | { type: "scanFailed"; message: string }
   | { type: "player"; state: PlayerState }
-  | { type: "playRecorded"; play: NewPlay };
+  | { type: "playRecorded"; play: NewPlay }
+  | { type: "trainStarted"; backend: string; mode: TrainMode }
+  | { type: "trainProgress"; epoch: EpochStats }
+  | { type: "trainFinished"; report: TrainReport }
+  | { type: "trainFailed"; message: string };

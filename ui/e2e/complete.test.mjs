@@ -1,0 +1,97 @@
+// End-to-end: the product's promise in the real window. Open the demo
+// library (the app trains its first model by itself after the scan), make a
+// playlist, click Complete playlist, read k suggestions with their reasons,
+// keep one, remove one, export, and have mpv play the exported file.
+
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { By, Key, until } from "selenium-webdriver";
+import { countOgg, demoLibrary, screenshot, startApp, waitForTrackCount } from "./harness.mjs";
+
+const library = mkdtempSync(join(tmpdir(), "playgenie-e2e-complete-"));
+const home = mkdtempSync(join(tmpdir(), "playgenie-e2e-complete-home-"));
+process.env.PLAYGENIE_AUDIO = "silent";
+
+let app;
+let driver;
+
+before(async () => {
+  cpSync(demoLibrary, library, { recursive: true });
+  const port = Number(process.env.PLAYGENIE_WEBDRIVER_PORT ?? 4444) + 30;
+  app = await startApp({ home, args: ["--library", library], port });
+  driver = app.driver;
+});
+
+after(async () => {
+  if (app) await app.stop();
+});
+
+const byId = (id) => By.css(`[data-testid="${id}"]`);
+const click = async (id) => (await driver.findElement(byId(id))).click();
+const texts = (id) =>
+  driver.executeScript(`return [...document.querySelectorAll('[data-testid="${id}"]')].map((e) => e.textContent.trim());`);
+const count = async (id) => (await texts(id)).length;
+
+test("the first model trains by itself after the first scan", async () => {
+  await waitForTrackCount(driver, countOgg(library), 120_000, "the demo library was never indexed");
+  await click("nav-about");
+  await driver.wait(async () => (await texts("model-versions")).some((t) => t.includes("v1 (in use)")), 60_000, "no model after the first scan");
+});
+
+test("Complete playlist: k suggestions with reasons; keep one, remove one; export; mpv plays it", async () => {
+  await click("nav-playlists");
+  await driver.findElement(byId("new-playlist-name")).sendKeys("Quest", Key.ENTER);
+  await driver.wait(async () => (await texts("playlist-title"))[0] === "Quest", 5_000);
+
+  // Two tracks from the library.
+  await click("nav-library");
+  await driver.wait(until.elementsLocated(byId("track-row")), 5_000);
+  const row = async (i) => (await driver.findElements(byId("track-row")))[i];
+  await (await row(0)).click();
+  await driver.actions().keyDown(Key.SHIFT).click(await row(1)).keyUp(Key.SHIFT).perform();
+  const add = await driver.findElement(byId("add-to-playlist"));
+  await add.findElement(By.xpath(`.//option[normalize-space(.)="Quest"]`)).click();
+  await driver.wait(async () => /Added 2 tracks/.test((await texts("library-notice"))[0] ?? ""), 5_000);
+
+  await click("nav-playlists");
+  await driver.wait(async () => (await count("entry-row")) === 2, 5_000);
+  const k = await driver.findElement(byId("complete-k"));
+  // Typing into a number field is unreliable in WebKitWebDriver: set it as
+  // an input event would.
+  await driver.executeScript(`arguments[0].value = "5"; arguments[0].dispatchEvent(new Event("input", { bubbles: true }));`, k);
+  await click("complete-playlist");
+  await driver
+    .wait(async () => (await count("suggestion")) === 5, 30_000)
+    .catch(async () => assert.fail(`no suggestions; the view says: ${(await texts("playlist-error")).join() || "nothing"}; k = ${await k.getAttribute("value")}`));
+  assert.match((await texts("complete-engine"))[0], /^model v1 · \d+ ms$/);
+  const reasons = await texts("suggestion-why");
+  assert.equal(reasons.length, 5);
+  for (const why of reasons) assert.match(why, /(close in|listened to it together|you often play)/, why);
+  const titles = await texts("suggestion-title");
+  await screenshot(driver, "e2e-complete.png");
+
+  // Keep the first: it joins the playlist, marked as a suggestion.
+  await (await driver.findElements(byId("keep-suggestion")))[0].click();
+  await driver.wait(async () => (await count("entry-row")) === 3 && (await count("suggestion")) === 4, 5_000, "keep did not add");
+  assert.equal((await texts("entry-title"))[2], titles[0]);
+  // Remove the next one: gone, and not suggested again.
+  await (await driver.findElements(byId("remove-suggestion")))[0].click();
+  await driver.wait(async () => (await count("suggestion")) === 3, 5_000, "remove did not remove");
+  await click("complete-playlist");
+  await driver.wait(async () => (await count("suggestion")) === 5, 30_000);
+  assert.ok(!(await texts("suggestion-title")).includes(titles[1]), "a removed suggestion came back");
+
+  // Export the completed playlist (3 tracks) and let mpv play it.
+  await click("export-playlist");
+  const notice = await driver.wait(async () => /^Exported 3 tracks to (.+\.m3u8)/.exec((await texts("playlist-notice"))[0] ?? ""), 5_000);
+  const file = notice[1].replace(/ Dismiss$/, "");
+  const text = readFileSync(file, "utf8");
+  assert.ok(text.includes(` - ${titles[0]}\n`), text);
+  const mpv = spawnSync("mpv", ["--no-config", "--ao=null", "--vo=null", "--end=0.05", `--playlist=${file}`], { encoding: "utf8" });
+  const played = `${mpv.stdout}${mpv.stderr}`.split("\n").filter((l) => l.trim().startsWith("Playing: "));
+  assert.equal(played.length, 3, `${mpv.stdout}${mpv.stderr}`);
+});
