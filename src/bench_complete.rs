@@ -1,8 +1,8 @@
 //! `playgenie bench complete`: how long "Complete playlist" takes at library
 //! scale. For each size, a generated catalogue is written to a fresh SQLite
 //! file (10 tracks per album, 5 albums per artist, plausible feature
-//! vectors), a model is trained briefly on its albums (latency does not
-//! depend on how well), and `complete` answers requests for k tracks with
+//! vectors), a model is built and checkpointed without training epochs
+//! (latency does not depend on the weights), and `complete` answers requests for k tracks with
 //! random 5-track seeds. Reports load time and p50/p95 per request, for the
 //! model and for the cold-start path.
 
@@ -23,6 +23,8 @@ pub struct SizeReport {
     pub tracks: usize,
     pub k: usize,
     pub requests: usize,
+    /// Catalogue re-scorings every this many picks.
+    pub rescore_every: usize,
     pub generate_db_s: f64,
     pub train_s: f64,
     pub load_s: f64,
@@ -45,6 +47,8 @@ fn percentile(values: &[f64], p: f64) -> f64 {
 /// Runs the benchmark for each size in `sizes`.
 pub fn run(
     sizes: &[usize],
+    train_epochs: usize,
+    rescore: Option<usize>,
     k: usize,
     requests: usize,
     backend: &ComputeBackend,
@@ -58,7 +62,7 @@ pub fn run(
         let ids = db.insert_generated_tracks(n, 42)?;
         let generate_db_s = t.elapsed().as_secs_f64();
         progress(&format!(
-            "{n} tracks: catalogue written in {generate_db_s:.1} s; training one epoch"
+            "{n} tracks: catalogue written in {generate_db_s:.1} s; training {train_epochs} epochs"
         ));
         let store = ModelStore::new(dir.join("models"));
         let t = Instant::now();
@@ -67,7 +71,7 @@ pub fn run(
             &store,
             backend,
             TrainMode::Full,
-            Some(1),
+            Some(train_epochs),
             &Default::default(),
             |_| {},
         )?;
@@ -83,6 +87,7 @@ pub fn run(
             state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
             ids[(state >> 33) as usize % ids.len()]
         };
+        let rescore_every = rescore.unwrap_or_else(|| Request::rescore_for(n));
         let mut model_ms = Vec::new();
         let mut cold_ms = Vec::new();
         for i in 0..requests + 1 {
@@ -93,6 +98,7 @@ pub fn run(
                 artist_window: 3,
                 exclude: Vec::new(),
                 at: 1_700_000_000,
+                rescore_every,
             };
             let t = Instant::now();
             let done = engine.complete(&request)?;
@@ -117,6 +123,7 @@ pub fn run(
             tracks: n,
             k,
             requests,
+            rescore_every,
             generate_db_s,
             train_s,
             load_s,

@@ -138,6 +138,14 @@ enum BenchWhat {
         /// Timed requests per size.
         #[arg(long, default_value_t = 50)]
         requests: usize,
+        /// Training epochs before timing (0: an untrained model, which
+        /// answers as fast; 1 also times an epoch at each size).
+        #[arg(long, default_value_t = 0)]
+        train_epochs: usize,
+        /// Re-score the catalogue every N picks (default: PlayGenie's
+        /// choice for the size: every pick up to 20,000 tracks, else once).
+        #[arg(long)]
+        rescore_every: Option<usize>,
         #[arg(long)]
         json: bool,
     },
@@ -365,25 +373,45 @@ fn run(command: Command) -> playgenie::Result<ExitCode> {
                     tracks,
                     k,
                     requests,
+                    train_epochs,
+                    rescore_every,
                     json,
                 },
         } => {
             let backend = ComputeBackend::from_env();
-            let reports = playgenie::bench_complete::run(&tracks, k, requests, &backend, |line| {
-                eprintln!("{line}")
-            })?;
+            let reports = playgenie::bench_complete::run(
+                &tracks,
+                train_epochs,
+                rescore_every,
+                k,
+                requests,
+                &backend,
+                |line| eprintln!("{line}"),
+            )?;
             if json {
                 println!("{}", to_json(&reports));
             } else {
                 println!("complete, k = {k}, on {}", backend.summary().label);
                 println!(
-                    "{:>8} {:>9} {:>8} {:>10} {:>10} {:>10} {:>10}",
-                    "tracks", "train s", "load s", "model p50", "model p95", "cold p50", "cold p95"
+                    "{:>8} {:>8} {:>9} {:>8} {:>10} {:>10} {:>10} {:>10}",
+                    "tracks",
+                    "rescore",
+                    "train s",
+                    "load s",
+                    "model p50",
+                    "model p95",
+                    "cold p50",
+                    "cold p95"
                 );
                 for r in reports {
                     println!(
-                        "{:>8} {:>9.1} {:>8.2} {:>8.1}ms {:>8.1}ms {:>8.1}ms {:>8.1}ms",
+                        "{:>8} {:>8} {:>9.1} {:>8.2} {:>8.1}ms {:>8.1}ms {:>8.1}ms {:>8.1}ms",
                         r.tracks,
+                        if r.rescore_every >= k {
+                            "once".to_owned()
+                        } else {
+                            r.rescore_every.to_string()
+                        },
                         r.train_s,
                         r.load_s,
                         r.model_p50_ms,

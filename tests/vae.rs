@@ -154,6 +154,7 @@ fn generation_never_repeats_the_seed_and_keeps_the_artist_window() {
             temperature: if i % 2 == 0 { 0.0 } else { 0.7 },
             adventurousness: 0.5,
             seed: i as u64,
+            rescore_every: 1 + i % 3,
         };
         let generated = model
             .generate(&case.query(), 10, &artists, &options)

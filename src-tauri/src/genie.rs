@@ -71,6 +71,7 @@ pub async fn complete_playlist(
             artist_window: artist_window.min(50),
             exclude: removed,
             at: now + local_offset_s,
+            rescore_every: Request::rescore_for(engine.tracks()),
         };
         Ok(engine.complete(&request)?)
     })

@@ -82,6 +82,7 @@ pub fn complete(core: &Core, args: CompleteArgs) -> Result<ExitCode> {
         artist_window: args.artist_window,
         exclude: Vec::new(),
         at: now(),
+        rescore_every: Request::rescore_for(engine.tracks()),
     };
     let completion = engine.complete(&request)?;
     if args.json {

@@ -433,6 +433,11 @@ pub struct Generation {
     /// tracks by their all-time play count (discovery).
     pub adventurousness: f32,
     pub seed: u64,
+    /// Score the catalogue again after this many picks (1: after every
+    /// pick, fully autoregressive; more trades some of that for speed on
+    /// large catalogues: between re-scorings, picks follow the last scores
+    /// under the same constraints).
+    pub rescore_every: usize,
 }
 
 impl Default for Generation {
@@ -442,6 +447,7 @@ impl Default for Generation {
             temperature: 0.0,
             adventurousness: 0.0,
             seed: 7,
+            rescore_every: 1,
         }
     }
 }
@@ -534,6 +540,7 @@ impl TrainedVae {
         options: &Generation,
         exclude: &[u32],
     ) -> Result<Vec<u32>, VaeError> {
+        let n = self.prepared.n_tracks;
         let mut rng = Rng::new(options.seed);
         let mut sequence: Vec<u32> = query.seed.to_vec();
         let mut chosen = Vec::with_capacity(k);
@@ -543,18 +550,45 @@ impl TrainedVae {
             .chunks(GLOBAL_FEATURES)
             .map(|f| f[2])
             .collect();
-        for _ in 0..k {
-            let q = Query {
-                user: query.user,
-                timestamp: query.timestamp,
-                seed: &sequence,
-            };
-            let mut scores = self
-                .scores_many(&[q])?
-                .pop()
-                .ok_or_else(|| VaeError::Readback("no scores".into()))?;
-            for (s, p) in scores.iter_mut().zip(&popularity) {
-                *s -= options.adventurousness * p;
+        // Tracks that may never be chosen: the seed, the excluded, and each
+        // chosen one as it joins.
+        let mut banned = vec![false; n];
+        for &t in query.seed.iter().chain(exclude) {
+            if let Some(b) = banned.get_mut(t as usize) {
+                *b = true;
+            }
+        }
+        // The request's history, context and recency features do not
+        // change while the sequence grows: built once, only the seed
+        // tensors are replaced at each step.
+        let first = Example {
+            seed: &sequence,
+            user: query.user,
+            at: query.timestamp,
+            next: &[],
+        };
+        let mut batch = build_batch(&self.prepared, &[first], 0, None, &self.device);
+        let mut scores: Vec<f32> = Vec::new();
+        for step in 0..k {
+            if step % options.rescore_every.max(1) == 0 {
+                if step > 0 {
+                    let len = sequence.len().max(1);
+                    batch.seed = int1(&sequence, &self.device);
+                    batch.seed_mask = Tensor::from_data(
+                        TensorData::new(vec![1.0f32; len], [1, len, 1]),
+                        &self.device,
+                    );
+                    batch.last = int1(&sequence[sequence.len() - 1..], &self.device);
+                }
+                let f = self.model.forward(&self.config, &self.items, &batch, false);
+                scores = f
+                    .logits
+                    .into_data()
+                    .try_into_vec::<f32>()
+                    .map_err(|e| VaeError::Readback(format!("{e:?}")))?;
+                for (s, p) in scores.iter_mut().zip(&popularity) {
+                    *s -= options.adventurousness * p;
+                }
             }
             let recent: Vec<u32> = sequence
                 .iter()
@@ -563,19 +597,18 @@ impl TrainedVae {
                 .filter_map(|t| artists.get(*t as usize).copied())
                 .collect();
             let allowed = |t: usize, window: bool| {
-                !sequence.contains(&(t as u32))
-                    && !exclude.contains(&(t as u32))
+                !banned[t]
                     && scores[t].is_finite()
                     && (!window || artists.get(t).is_none_or(|a| !recent.contains(a)))
             };
             let pick = |window: bool, rng: &mut Rng| -> Option<usize> {
-                let candidates: Vec<usize> =
-                    (0..scores.len()).filter(|t| allowed(*t, window)).collect();
                 if options.temperature <= 0.0 {
-                    return candidates
-                        .into_iter()
+                    return (0..scores.len())
+                        .filter(|t| allowed(*t, window))
                         .max_by(|a, b| scores[*a].total_cmp(&scores[*b]));
                 }
+                let candidates: Vec<usize> =
+                    (0..scores.len()).filter(|t| allowed(*t, window)).collect();
                 let max = candidates
                     .iter()
                     .map(|t| scores[*t])
@@ -597,6 +630,7 @@ impl TrainedVae {
             let Some(next) = pick(true, &mut rng).or_else(|| pick(false, &mut rng)) else {
                 break;
             };
+            banned[next] = true;
             sequence.push(next as u32);
             chosen.push(next as u32);
         }
