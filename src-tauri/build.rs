@@ -37,6 +37,7 @@ fn main() {
         "model_versions",
         "use_model_version",
         "train_model",
+        "cancel_training",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .unwrap_or_else(|err| panic!("tauri build configuration: {err:#}"));

@@ -15,7 +15,7 @@ use std::sync::atomic::AtomicBool;
 use playgenie_models::baselines::standardise;
 use playgenie_models::data::{Catalogue, Playlist, Query, Track};
 use playgenie_models::vae::features::Prepared;
-use playgenie_models::vae::train::{fit_from, EpochStats, Generation, TrainedVae};
+use playgenie_models::vae::train::{fit_cancellable, EpochStats, Generation, TrainedVae, VaeError};
 use playgenie_models::vae::VaeConfig;
 use playgenie_models::ComputeBackend;
 use serde::Serialize;
@@ -246,7 +246,7 @@ pub fn train(
     backend: &ComputeBackend,
     mode: TrainMode,
     epochs: Option<usize>,
-    _cancel: &AtomicBool,
+    cancel: &AtomicBool,
     on_epoch: impl FnMut(&EpochStats),
 ) -> Result<TrainReport> {
     let started = std::time::Instant::now();
@@ -277,15 +277,19 @@ pub fn train(
         config = config.with_epochs(epochs);
     }
     let device = backend.device();
-    let model = fit_from(
+    let model = fit_cancellable(
         start.map(|c| &c.weights),
         &data.catalogue,
         &data.playlists,
         &config,
         device,
+        cancel,
         on_epoch,
     )
-    .map_err(|e| Error::Model(e.to_string()))?;
+    .map_err(|e| match e {
+        VaeError::Cancelled => Error::Cancelled,
+        other => Error::Model(other.to_string()),
+    })?;
     let weights = model.weights().map_err(|e| Error::Model(e.to_string()))?;
     let valid_loss = model.best_valid_loss();
     let note = match (mode, start) {

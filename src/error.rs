@@ -72,6 +72,9 @@ pub enum Error {
     /// A track cannot be played (the file is gone or not decodable).
     #[error("cannot play {path}: {reason}")]
     Playback { path: PathBuf, reason: String },
+    /// The user stopped a long task (training); nothing was changed.
+    #[error("cancelled; nothing was changed")]
+    Cancelled,
     /// The player thread is gone.
     #[error("the player stopped working; restart PlayGenie")]
     PlayerGone,

@@ -177,3 +177,30 @@ fn generation_never_repeats_the_seed_and_keeps_the_artist_window() {
         }
     }
 }
+
+#[test]
+fn cancelling_stops_training_with_nothing_produced() {
+    let (library, train, _) = mini();
+    let backend = ComputeBackend::select(DevicePreference::Cpu);
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let mut epochs = 0;
+    let outcome = train::fit_cancellable(
+        None,
+        &library.catalogue,
+        &train,
+        &small(50),
+        &backend.device,
+        &cancel,
+        |_| {
+            // Cancel from the outside after the first epoch, as the app's
+            // button does.
+            epochs += 1;
+            cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+        },
+    );
+    assert!(
+        matches!(outcome, Err(train::VaeError::Cancelled)),
+        "training was not cancelled"
+    );
+    assert_eq!(epochs, 1);
+}

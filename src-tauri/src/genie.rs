@@ -4,7 +4,8 @@
 //! library, and on demand; progress and the loss curve go to the UI as
 //! events.
 
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use playgenie::complete::{self, Completion, Engine, Request, TrainMode};
 use playgenie::model_store::{CheckpointMeta, ModelStore};
@@ -83,6 +84,7 @@ pub async fn complete_playlist(
 /// and records the feedback.
 #[tauri::command]
 pub async fn keep_suggestion(
+    app: AppHandle,
     state: State<'_, AppState>,
     id: i64,
     track_id: i64,
@@ -92,6 +94,8 @@ pub async fn keep_suggestion(
     core.db().add_to_playlist(id, &[track_id], "suggestion")?;
     core.db()
         .record_feedback(Some(id), track_id, "kept", model_version)?;
+    drop(core);
+    fine_tune_if_due(&app);
     Ok(())
 }
 
@@ -99,6 +103,7 @@ pub async fn keep_suggestion(
 /// again.
 #[tauri::command]
 pub async fn remove_suggestion(
+    app: AppHandle,
     state: State<'_, AppState>,
     id: i64,
     track_id: i64,
@@ -107,6 +112,8 @@ pub async fn remove_suggestion(
     let core = state.core.lock().map_err(|_| lock_error())?;
     core.db()
         .record_feedback(Some(id), track_id, "removed", model_version)?;
+    drop(core);
+    fine_tune_if_due(&app);
     Ok(())
 }
 
@@ -159,6 +166,38 @@ pub async fn train_model(app: AppHandle, full: bool) -> Reply<bool> {
     ))
 }
 
+/// Stops a running training at its next batch; the model in use stays.
+#[tauri::command]
+pub async fn cancel_training(state: State<'_, AppState>) -> Reply<bool> {
+    let cancel = state.train_cancel.lock().map_err(|_| lock_error())?;
+    Ok(cancel
+        .as_ref()
+        .map(|c| !c.swap(true, Ordering::Relaxed))
+        .unwrap_or(false))
+}
+
+/// New evidence (plays heard, skips, kept or removed suggestions) since the
+/// model in use was made that starts a fine-tune by itself.
+pub const FINE_TUNE_AFTER: usize = 30;
+
+/// Fine-tunes when enough new listening and feedback has accumulated since
+/// the model in use was saved.
+pub fn fine_tune_if_due(app: &AppHandle) {
+    let state = app.state::<AppState>();
+    let Ok(Some(current)) = store(&state).current() else {
+        return;
+    };
+    let due = state
+        .core
+        .lock()
+        .ok()
+        .and_then(|core| core.db().evidence_since(current.meta.created_at).ok())
+        .is_some_and(|n| n >= FINE_TUNE_AFTER);
+    if due {
+        start_training(app, TrainMode::FineTune);
+    }
+}
+
 /// Trains after a scan when there is no model for the library as it is.
 pub fn train_if_needed(app: &AppHandle) {
     let state = app.state::<AppState>();
@@ -190,6 +229,10 @@ fn start_training(app: &AppHandle, mode: TrainMode) -> bool {
         }
         *training = true;
     }
+    let cancel = Arc::new(AtomicBool::new(false));
+    if let Ok(mut slot) = state.train_cancel.lock() {
+        *slot = Some(Arc::clone(&cancel));
+    }
     let app = app.clone();
     let spawned = std::thread::Builder::new()
         .name("model-training".into())
@@ -214,7 +257,7 @@ fn start_training(app: &AppHandle, mode: TrainMode) -> bool {
                     &backend,
                     mode,
                     None,
-                    &AtomicBool::new(false),
+                    &cancel,
                     |epoch| {
                         emit(
                             &app,
@@ -227,6 +270,9 @@ fn start_training(app: &AppHandle, mode: TrainMode) -> bool {
             })();
             if let Ok(mut training) = state.training.lock() {
                 *training = false;
+            }
+            if let Ok(mut slot) = state.train_cancel.lock() {
+                *slot = None;
             }
             match result {
                 Ok(report) => {

@@ -46,6 +46,8 @@ pub(crate) struct AppState {
     engine: Mutex<Option<playgenie::complete::Engine>>,
     /// Set while a model trains.
     training: Mutex<bool>,
+    /// The running training's cancel flag.
+    train_cancel: Mutex<Option<Arc<AtomicBool>>>,
 }
 
 impl AppState {
@@ -306,7 +308,10 @@ fn start_player(app: &AppHandle, paths: &AppPaths) -> playgenie::Result<Player> 
             emit(&app, CoreEvent::Player { state })
         }
         PlayerEvent::PlayEnded(play) => match db.record_plays(std::slice::from_ref(&play)) {
-            Ok(_) => emit(&app, CoreEvent::PlayRecorded { play }),
+            Ok(_) => {
+                emit(&app, CoreEvent::PlayRecorded { play });
+                genie::fine_tune_if_due(&app);
+            }
             Err(err) => tracing::error!(%err, "a play could not be recorded"),
         },
     })?;
@@ -379,6 +384,7 @@ pub fn run() -> ExitCode {
         player: OnceLock::new(),
         engine: Mutex::new(None),
         training: Mutex::new(false),
+        train_cancel: Mutex::new(None),
     };
 
     let result = tauri::Builder::default()
@@ -426,7 +432,8 @@ pub fn run() -> ExitCode {
             genie::remove_suggestion,
             genie::model_versions,
             genie::use_model_version,
-            genie::train_model
+            genie::train_model,
+            genie::cancel_training
         ])
         .setup(move |app| {
             let handle = app.handle().clone();
@@ -470,8 +477,10 @@ pub fn run() -> ExitCode {
             app.run(|handle, event| {
                 if let tauri::RunEvent::Exit = event {
                     // The play in progress is recorded as stopped.
+                    // Bounded: the player's last events go to a window that
+                    // is closing, and the event loop is this thread.
                     if let Some(player) = handle.state::<AppState>().player.get() {
-                        player.shutdown();
+                        player.shutdown_within(Duration::from_secs(2));
                     }
                 }
             })

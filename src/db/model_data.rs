@@ -236,3 +236,20 @@ impl Db {
             .map_err(|e| self.err(e))
     }
 }
+
+impl Db {
+    /// New evidence since `since` (unix seconds): plays in PlayGenie that
+    /// were heard 30 s or more or skipped, and kept or removed suggestions.
+    pub fn evidence_since(&self, since: i64) -> Result<usize> {
+        self.conn
+            .query_row(
+                "SELECT (SELECT count(*) FROM plays WHERE imported_from IS NULL AND started_at_ms >= ?1 * 1000
+                           AND (listened_ms >= 30000 OR end_reason = 'skipped'))
+                      + (SELECT count(*) FROM suggestion_feedback WHERE at >= ?1)",
+                params![since],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n.max(0) as usize)
+            .map_err(|e| self.err(e))
+    }
+}

@@ -210,6 +210,26 @@ impl Player {
         self.state.lock().map(|s| s.clone()).unwrap_or_default()
     }
 
+    /// Like [`shutdown`](Self::shutdown), but waits at most `limit` for the
+    /// engine to finish (the app's exit must not hang on a callback that
+    /// waits for the closing window).
+    pub fn shutdown_within(&self, limit: std::time::Duration) {
+        let _ = self.tx.send(Command::Shutdown);
+        let deadline = std::time::Instant::now() + limit;
+        if let Ok(mut thread) = self.thread.lock() {
+            while thread.as_ref().is_some_and(|t| !t.is_finished()) {
+                if std::time::Instant::now() > deadline {
+                    tracing::warn!("the player did not stop in time; exiting anyway");
+                    return;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            if let Some(thread) = thread.take() {
+                let _ = thread.join();
+            }
+        }
+    }
+
     /// Ends the current play (recorded as stopped) and stops the engine.
     pub fn shutdown(&self) {
         let _ = self.tx.send(Command::Shutdown);

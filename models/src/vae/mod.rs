@@ -126,8 +126,13 @@ pub struct Vae {
 pub struct Items {
     /// [N, d]
     pub embeddings: Tensor<2>,
+    /// The same, transposed: [d, N] (made once, not at every scoring).
+    pub embeddings_t: Tensor<2>,
     /// The audio-feature columns [N, F], if the catalogue has any.
     pub features: Option<Tensor<2>>,
+    /// Per track: the features transposed [F, N] and their squared norms
+    /// [1, N], for the content term's expanded distance.
+    pub features_t: Option<(Tensor<2>, Tensor<2>)>,
 }
 
 /// Tensors that describe the catalogue, on the model's device.
@@ -260,9 +265,17 @@ impl Vae {
 
     /// Embeddings and content of every track.
     pub fn items(&self, config: &VaeConfig, cat: &CatalogueTensors) -> Items {
+        let embeddings = self.track_embeddings(config, cat);
+        let features_t = cat.features.clone().map(|x| {
+            let n = x.dims()[0];
+            let sq = x.clone().powf_scalar(2.0).sum_dim(1).reshape([1, n]);
+            (x.transpose(), sq)
+        });
         Items {
-            embeddings: self.track_embeddings(config, cat),
+            embeddings_t: embeddings.clone().transpose(),
+            embeddings,
             features: cat.features.clone(),
+            features_t,
         }
     }
 
@@ -346,19 +359,20 @@ impl Vae {
         // No free per-track bias: popularity enters only through the
         // time-aware recency term, so the model cannot memorise how popular
         // a track *was* during training.
-        let mut logits = q.matmul(items.transpose());
-        if let (true, Some(x)) = (config.content, all.features.clone()) {
+        let mut logits = q.matmul(all.embeddings_t.clone());
+        if let (true, Some(x), Some((x_t, x_sq))) =
+            (config.content, all.features.clone(), all.features_t.clone())
+        {
             // Content kNN as a term: −γ(u)·‖x_t − x̄_seed‖² over the audio
             // features, expanded so no [B, N, F] tensor is built.
             let c = x.dims()[1];
             let seed_x = x.clone().select(0, batch.seed.clone()).reshape([b, s, c])
                 * batch.seed_mask.clone();
             let centre = seed_x.sum_dim(1).reshape([b, c]) / count.clone();
-            let x_sq = x.clone().powf_scalar(2.0).sum_dim(1).reshape([1, n]);
             let c_sq = centre.clone().powf_scalar(2.0).sum_dim(1);
             // Mean squared distance per dimension, so γ means the same for
             // any number of feature columns.
-            let dist = (x_sq - centre.matmul(x.transpose()) * 2.0 + c_sq) / c as f64;
+            let dist = (x_sq - centre.matmul(x_t) * 2.0 + c_sq) / c as f64;
             let gamma =
                 self.similarity.val().reshape([1, 1]) + self.similarity_from_u.forward(u.clone());
             logits = logits - dist * gamma;

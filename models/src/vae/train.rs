@@ -30,6 +30,8 @@ pub enum VaeError {
     Readback(String),
     #[error("checkpoint weights do not fit: {0}")]
     Weights(#[from] WeightsError),
+    #[error("training was cancelled; the previous model stays in use")]
+    Cancelled,
 }
 
 /// A small deterministic generator (SplitMix64) for cuts and shuffles.
@@ -240,6 +242,21 @@ pub fn fit_from(
     train: &[Playlist],
     config: &VaeConfig,
     device: &Device,
+    on_epoch: impl FnMut(&EpochStats),
+) -> Result<TrainedVae, VaeError> {
+    let never = std::sync::atomic::AtomicBool::new(false);
+    fit_cancellable(start, catalogue, train, config, device, &never, on_epoch)
+}
+
+/// [`fit_from`], stopping with [`VaeError::Cancelled`] at the next batch
+/// once `cancel` is set.
+pub fn fit_cancellable(
+    start: Option<&Weights>,
+    catalogue: &Catalogue,
+    train: &[Playlist],
+    config: &VaeConfig,
+    device: &Device,
+    cancel: &std::sync::atomic::AtomicBool,
     mut on_epoch: impl FnMut(&EpochStats),
 ) -> Result<TrainedVae, VaeError> {
     let prepared = Prepared::new(catalogue, train, config.neighbours, config.buckets);
@@ -359,6 +376,9 @@ pub fn fit_from(
         cat.has_history = float2(warm, prepared.n_tracks, 1, &ad);
         let (mut loss_sum, mut kl_sum, mut batches) = (0.0f32, 0.0f32, 0usize);
         for chunk in examples.chunks(config.batch) {
+            if cancel.load(std::sync::atomic::Ordering::Relaxed) {
+                return Err(VaeError::Cancelled);
+            }
             let batch = build_batch(&prepared, chunk, config.targets, Some(&cold), &ad);
             let items = model.items(config, &cat);
             let f = model.forward(config, &items, &batch, true);

@@ -146,3 +146,4 @@ export const removeSuggestion = (id: number, trackId: number, modelVersion: numb
 export const modelVersions = () => invoke<Models>("model_versions");
 export const useModelVersion = (version: number) => invoke<void>("use_model_version", { version });
 export const trainModel = (full: boolean) => invoke<boolean>("train_model", { full });
+export const cancelTraining = () => invoke<boolean>("cancel_training");
