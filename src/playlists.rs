@@ -29,15 +29,7 @@ pub struct ImportReport {
 /// title, else the file name (made unique: "Name (2)"). Entries are kept
 /// if they are library tracks; everything else is reported.
 pub fn import(db: &Db, file: &Path, name: Option<&str>) -> Result<ImportReport> {
-    let bytes = std::fs::read(file).map_err(|source| Error::File {
-        path: file.to_path_buf(),
-        source,
-    })?;
-    let format = Format::detect(file.file_name().and_then(|n| n.to_str()), &bytes);
-    let parsed = playlist::parse(&bytes, format).map_err(|source| Error::Format {
-        path: file.to_path_buf(),
-        source,
-    })?;
+    let (format, parsed) = parse_file(file)?;
     let (ids, problems) = resolve(db, file, &parsed)?;
     let stem = file
         .file_stem()
@@ -62,6 +54,14 @@ pub fn import(db: &Db, file: &Path, name: Option<&str>) -> Result<ImportReport> 
 /// The library tracks a playlist file names, and the lines it could not
 /// use (no playlist is created).
 pub fn read_file(db: &Db, file: &Path) -> Result<(Option<String>, Vec<i64>, Vec<Problem>)> {
+    let (_, parsed) = parse_file(file)?;
+    let (ids, problems) = resolve(db, file, &parsed)?;
+    Ok((parsed.title, ids, problems))
+}
+
+/// Reads and parses a playlist file in the format its name (or content)
+/// says.
+fn parse_file(file: &Path) -> Result<(Format, playlist::Parsed)> {
     let bytes = std::fs::read(file).map_err(|source| Error::File {
         path: file.to_path_buf(),
         source,
@@ -71,8 +71,7 @@ pub fn read_file(db: &Db, file: &Path) -> Result<(Option<String>, Vec<i64>, Vec<
         path: file.to_path_buf(),
         source,
     })?;
-    let (ids, problems) = resolve(db, file, &parsed)?;
-    Ok((parsed.title, ids, problems))
+    Ok((format, parsed))
 }
 
 fn resolve(db: &Db, file: &Path, parsed: &playlist::Parsed) -> Result<(Vec<i64>, Vec<Problem>)> {

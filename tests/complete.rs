@@ -9,32 +9,11 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+mod common;
+use common::{json, ok, playgenie};
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn playgenie(home: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_playgenie"));
-    cmd.env("PLAYGENIE_HOME", home)
-        .env("PLAYGENIE_DEVICE", "cpu")
-        .env("PLAYGENIE_AUDIO", "silent")
-        .env("RUST_LOG", "warn");
-    cmd
-}
-
-fn ok(cmd: &mut Command) -> Output {
-    let output = cmd.output().expect("the playgenie binary runs");
-    assert!(
-        output.status.success(),
-        "{cmd:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
-}
-
-fn json(cmd: &mut Command) -> Value {
-    serde_json::from_slice(&ok(cmd).stdout).expect("JSON output")
 }
 
 /// A home with the demo library indexed and a two-track playlist "Seed".

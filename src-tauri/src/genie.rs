@@ -85,18 +85,11 @@ pub async fn complete_playlist(
 #[tauri::command]
 pub async fn keep_suggestion(
     app: AppHandle,
-    state: State<'_, AppState>,
     id: i64,
     track_id: i64,
     model_version: Option<u32>,
 ) -> Reply<()> {
-    let core = state.core.lock().map_err(|_| lock_error())?;
-    core.db().add_to_playlist(id, &[track_id], "suggestion")?;
-    core.db()
-        .record_feedback(Some(id), track_id, "kept", model_version)?;
-    drop(core);
-    fine_tune_if_due(&app);
-    Ok(())
+    feedback(&app, id, track_id, model_version, true)
 }
 
 /// Removes a suggestion: recorded, and never suggested for this playlist
@@ -104,16 +97,33 @@ pub async fn keep_suggestion(
 #[tauri::command]
 pub async fn remove_suggestion(
     app: AppHandle,
-    state: State<'_, AppState>,
     id: i64,
     track_id: i64,
     model_version: Option<u32>,
 ) -> Reply<()> {
-    let core = state.core.lock().map_err(|_| lock_error())?;
-    core.db()
-        .record_feedback(Some(id), track_id, "removed", model_version)?;
-    drop(core);
-    fine_tune_if_due(&app);
+    feedback(&app, id, track_id, model_version, false)
+}
+
+/// Records a kept (and added) or removed suggestion, then fine-tunes if
+/// enough evidence has come in.
+fn feedback(
+    app: &AppHandle,
+    id: i64,
+    track_id: i64,
+    model_version: Option<u32>,
+    kept: bool,
+) -> Reply<()> {
+    {
+        let state = app.state::<AppState>();
+        let core = state.core.lock().map_err(|_| lock_error())?;
+        if kept {
+            core.db().add_to_playlist(id, &[track_id], "suggestion")?;
+        }
+        let action = if kept { "kept" } else { "removed" };
+        core.db()
+            .record_feedback(Some(id), track_id, action, model_version)?;
+    }
+    fine_tune_if_due(app);
     Ok(())
 }
 

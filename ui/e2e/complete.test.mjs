@@ -5,12 +5,11 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { By, Key, until } from "selenium-webdriver";
-import { countOgg, demoLibrary, screenshot, startApp, waitForTrackCount } from "./harness.mjs";
+import { assertMpvPlays, byTestId, clickTestId, countOgg, demoLibrary, screenshot, startApp, textsOf, waitForTrackCount } from "./harness.mjs";
 
 const library = mkdtempSync(join(tmpdir(), "playgenie-e2e-complete-"));
 const home = mkdtempSync(join(tmpdir(), "playgenie-e2e-complete-home-"));
@@ -30,10 +29,9 @@ after(async () => {
   if (app) await app.stop();
 });
 
-const byId = (id) => By.css(`[data-testid="${id}"]`);
-const click = async (id) => (await driver.findElement(byId(id))).click();
-const texts = (id) =>
-  driver.executeScript(`return [...document.querySelectorAll('[data-testid="${id}"]')].map((e) => e.textContent.trim());`);
+const byId = byTestId;
+const click = (id) => clickTestId(driver, id);
+const texts = (id) => textsOf(driver, id);
 const count = async (id) => (await texts(id)).length;
 
 test("the first model trains by itself after the first scan", async () => {
@@ -91,7 +89,5 @@ test("Complete playlist: k suggestions with reasons; keep one, remove one; expor
   const file = notice[1].replace(/ Dismiss$/, "");
   const text = readFileSync(file, "utf8");
   assert.ok(text.includes(` - ${titles[0]}\n`), text);
-  const mpv = spawnSync("mpv", ["--no-config", "--ao=null", "--vo=null", "--end=0.05", `--playlist=${file}`], { encoding: "utf8" });
-  const played = `${mpv.stdout}${mpv.stderr}`.split("\n").filter((l) => l.trim().startsWith("Playing: "));
-  assert.equal(played.length, 3, `${mpv.stdout}${mpv.stderr}`);
+  assertMpvPlays(file, 3);
 });

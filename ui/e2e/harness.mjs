@@ -97,3 +97,30 @@ export function countOgg(dir) {
     0,
   );
 }
+
+/** The element(s) with `data-testid`. */
+export const byTestId = (id) => By.css(`[data-testid="${id}"]`);
+
+/** Clicks the element with this test id. */
+export async function clickTestId(driver, id) {
+  await (await driver.findElement(byTestId(id))).click();
+}
+
+/**
+ * The text of every element with this test id, read in one script (so a
+ * re-render between finding and reading cannot leave a stale element) as
+ * textContent (WebDriver's getText is "" for text clipped by overflow).
+ */
+export function textsOf(driver, id) {
+  return driver.executeScript(`return [...document.querySelectorAll('[data-testid="${id}"]')].map((e) => e.textContent.trim());`);
+}
+
+/** Has mpv (no audio or video output) play a moment of each entry of the
+ *  playlist `file`; asserts it opened `expected` files without errors. */
+export function assertMpvPlays(file, expected) {
+  const mpv = spawnSync("mpv", ["--no-config", "--ao=null", "--vo=null", "--end=0.05", `--playlist=${file}`], { encoding: "utf8" });
+  const out = `${mpv.stdout}${mpv.stderr}`;
+  const played = out.split("\n").filter((l) => l.trim().startsWith("Playing: "));
+  assert.equal(played.length, expected, `mpv output:\n${out}`);
+  assert.ok(!out.includes("Errors when loading file"), `mpv output:\n${out}`);
+}

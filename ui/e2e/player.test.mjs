@@ -11,7 +11,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { By, Key, until } from "selenium-webdriver";
-import { demoLibrary, screenshot, startApp, waitForTrackCount } from "./harness.mjs";
+import { assertMpvPlays, byTestId, clickTestId, demoLibrary, screenshot, startApp, textsOf, waitForTrackCount } from "./harness.mjs";
 
 const album = "Battle for Wesnoth";
 const library = mkdtempSync(join(tmpdir(), "playgenie-e2e-player-"));
@@ -33,14 +33,9 @@ after(async () => {
   if (app) await app.stop();
 });
 
-const byId = (id) => By.css(`[data-testid="${id}"]`);
-const click = async (id) => (await driver.findElement(byId(id))).click();
-// textContent, not getText: WebDriver's getText is "" for text clipped by
-// overflow in a narrow column.
-// Read in one script, so a re-render between finding and reading cannot
-// leave a stale element.
-const texts = (id) =>
-  driver.executeScript(`return [...document.querySelectorAll('[data-testid="${id}"]')].map((e) => e.textContent.trim());`);
+const byId = byTestId;
+const click = (id) => clickTestId(driver, id);
+const texts = (id) => textsOf(driver, id);
 const textIn = async (id) => (await texts(id))[0] ?? "";
 const seconds = (clock) => clock.split(":").reduce((total, part) => total * 60 + Number(part), 0);
 
@@ -182,9 +177,6 @@ test("export the playlist and mpv plays every entry of the file", async () => {
   assert.ok(existsSync(file), `${file} was not written`);
   const text = readFileSync(file, "utf8");
   assert.match(text, /^#EXTM3U\n#PLAYLIST:Evening\n/);
-  const mpv = spawnSync("mpv", ["--no-config", "--ao=null", "--vo=null", "--end=0.05", `--playlist=${file}`], { encoding: "utf8" });
-  const out = `${mpv.stdout}${mpv.stderr}`;
-  const played = out.split("\n").filter((l) => l.trim().startsWith("Playing: "));
-  assert.equal(played.length, 3, `mpv output:\n${out}`);
+  assertMpvPlays(file, 3);
   order.forEach((title, i) => assert.ok(text.includes(` - ${title}\n`), `entry ${i} "${title}" missing from\n${text}`));
 });

@@ -1,0 +1,34 @@
+//! Running the real `playgenie` binary in the CLI tests: a temporary
+//! PLAYGENIE_HOME, the CPU backend, the silent audio sink, quiet logs.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// `playgenie` with its data in `home`.
+pub fn playgenie(home: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_playgenie"));
+    cmd.env("PLAYGENIE_HOME", home)
+        .env("PLAYGENIE_DEVICE", "cpu")
+        .env("PLAYGENIE_AUDIO", "silent")
+        .env("RUST_LOG", "warn");
+    cmd
+}
+
+/// Runs `cmd` and insists that it succeeds, showing its output if not.
+pub fn ok(cmd: &mut Command) -> Output {
+    let output = cmd.output().expect("the playgenie binary runs");
+    assert!(
+        output.status.success(),
+        "{cmd:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+/// Runs `cmd` (with `--json`) and parses what it prints.
+pub fn json(cmd: &mut Command) -> Value {
+    serde_json::from_slice(&ok(cmd).stdout).expect("JSON output")
+}
