@@ -158,6 +158,19 @@ impl ModelStore {
         }
     }
 
+    /// What is known about the version in use, without reading its
+    /// weights (cheap enough for every ended play).
+    pub fn current_meta(&self) -> Result<Option<CheckpointMeta>> {
+        let Some(version) = self.current_version()? else {
+            return Ok(None);
+        };
+        let meta_path = self.version_dir(version).join("meta.json");
+        let text = std::fs::read_to_string(&meta_path).map_err(|e| io_error(&meta_path, e))?;
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| io_error(&meta_path, e))
+    }
+
     /// Loads one version.
     pub fn load(&self, version: u32) -> Result<Checkpoint> {
         let dir = self.version_dir(version);

@@ -194,14 +194,14 @@ pub const FINE_TUNE_AFTER: usize = 30;
 /// the model in use was saved.
 pub fn fine_tune_if_due(app: &AppHandle) {
     let state = app.state::<AppState>();
-    let Ok(Some(current)) = store(&state).current() else {
+    let Ok(Some(current)) = store(&state).current_meta() else {
         return;
     };
     let due = state
         .core
         .lock()
         .ok()
-        .and_then(|core| core.db().evidence_since(current.meta.created_at).ok())
+        .and_then(|core| core.db().evidence_since(current.created_at).ok())
         .is_some_and(|n| n >= FINE_TUNE_AFTER);
     if due {
         start_training(app, TrainMode::FineTune);
@@ -213,15 +213,15 @@ pub fn train_if_needed(app: &AppHandle) {
     let state = app.state::<AppState>();
     let store = store(&state);
     let fits = (|| -> playgenie::Result<bool> {
-        let Some(current) = store.current()? else {
+        let Some(current) = store.current_meta()? else {
             return Ok(false);
         };
         let core = state
             .core
             .lock()
             .map_err(|_| playgenie::Error::Model("busy".into()))?;
-        let ids: Vec<i64> = core.db().model_tracks()?.iter().map(|t| t.id).collect();
-        Ok(ids.is_empty() || current.meta.tracks == ids)
+        let ids = core.db().model_track_ids()?;
+        Ok(ids.is_empty() || current.tracks == ids)
     })();
     if !fits.unwrap_or(true) {
         start_training(app, TrainMode::Full);

@@ -48,6 +48,8 @@ pub(crate) struct AppState {
     training: Mutex<bool>,
     /// The running training's cancel flag.
     train_cancel: Mutex<Option<Arc<AtomicBool>>>,
+    /// Writes ended plays to the history (joined at exit).
+    history_writer: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 impl AppState {
@@ -296,6 +298,31 @@ fn start_scan_in_background(
 /// window.
 fn start_player(app: &AppHandle, paths: &AppPaths) -> playgenie::Result<Player> {
     let db = Db::open(&paths.database)?;
+    // Plays are written by a thread of their own, so the player never
+    // waits on SQLite (a scan may hold the write lock for half a second);
+    // it ends when the player does, after writing what it was sent.
+    let (plays, ended) = std::sync::mpsc::channel::<playgenie::db::NewPlay>();
+    let writer_app = app.clone();
+    let writer = std::thread::Builder::new()
+        .name("history-writer".into())
+        .spawn(move || {
+            for play in ended {
+                match db.record_plays(std::slice::from_ref(&play)) {
+                    Ok(_) => {
+                        emit(&writer_app, CoreEvent::PlayRecorded { play });
+                        genie::fine_tune_if_due(&writer_app);
+                    }
+                    Err(err) => tracing::error!(%err, "a play could not be recorded"),
+                }
+            }
+        })
+        .map_err(|err| playgenie::Error::Playback {
+            path: PathBuf::new(),
+            reason: format!("cannot start the history writer: {err}"),
+        })?;
+    if let Ok(mut slot) = app.state::<AppState>().history_writer.lock() {
+        *slot = Some(writer);
+    }
     let app = app.clone();
     #[cfg(target_os = "linux")]
     let mpris = mpris::Mpris::default();
@@ -307,13 +334,11 @@ fn start_player(app: &AppHandle, paths: &AppPaths) -> playgenie::Result<Player> 
             mpris.update(&state);
             emit(&app, CoreEvent::Player { state })
         }
-        PlayerEvent::PlayEnded(play) => match db.record_plays(std::slice::from_ref(&play)) {
-            Ok(_) => {
-                emit(&app, CoreEvent::PlayRecorded { play });
-                genie::fine_tune_if_due(&app);
+        PlayerEvent::PlayEnded(play) => {
+            if plays.send(play).is_err() {
+                tracing::error!("the history writer stopped; a play was not recorded");
             }
-            Err(err) => tracing::error!(%err, "a play could not be recorded"),
-        },
+        }
     })?;
     #[cfg(target_os = "linux")]
     media_keys.attach(player.clone());
@@ -385,6 +410,7 @@ pub fn run() -> ExitCode {
         engine: Mutex::new(None),
         training: Mutex::new(false),
         train_cancel: Mutex::new(None),
+        history_writer: Mutex::new(None),
     };
 
     let result = tauri::Builder::default()
@@ -479,8 +505,21 @@ pub fn run() -> ExitCode {
                     // The play in progress is recorded as stopped.
                     // Bounded: the player's last events go to a window that
                     // is closing, and the event loop is this thread.
-                    if let Some(player) = handle.state::<AppState>().player.get() {
+                    let state = handle.state::<AppState>();
+                    if let Some(player) = state.player.get() {
                         player.shutdown_within(Duration::from_secs(2));
+                    }
+                    // The player's end dropped the writer's channel: it
+                    // finishes the last play and stops (bounded as well).
+                    let writer = state.history_writer.lock().ok().and_then(|mut w| w.take());
+                    if let Some(writer) = writer {
+                        let deadline = Instant::now() + Duration::from_secs(2);
+                        while !writer.is_finished() && Instant::now() < deadline {
+                            std::thread::sleep(Duration::from_millis(10));
+                        }
+                        if writer.is_finished() {
+                            let _ = writer.join();
+                        }
                     }
                 }
             })

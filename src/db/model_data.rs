@@ -78,6 +78,23 @@ impl Db {
         Ok(out)
     }
 
+    /// The ids [`model_tracks`](Self::model_tracks) would return, without
+    /// reading the feature vectors (to check whether a model still fits).
+    pub fn model_track_ids(&self) -> Result<Vec<i64>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT t.id FROM tracks t JOIN track_features f ON f.track_id = t.id
+                 WHERE t.status = 'ok' AND f.version = ?1 ORDER BY t.id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![crate::analysis::FEATURE_VERSION], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.err(e))
+    }
+
     /// Every user playlist's track ids, in order.
     pub fn playlist_track_lists(&self) -> Result<Vec<(i64, Vec<i64>)>> {
         let mut stmt = self
