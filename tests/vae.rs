@@ -204,3 +204,17 @@ fn cancelling_stops_training_with_nothing_produced() {
     );
     assert_eq!(epochs, 1);
 }
+
+#[test]
+fn the_fine_tuning_experiment_runs_on_a_programme() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/triplej-mini");
+    let report = playgenie::bench_run::fine_tune_lift(&dir, None, &small(2), 2)
+        .expect("the experiment runs");
+    assert!(
+        report.cases > 0 && report.programme_playlists > 0,
+        "{report:?}"
+    );
+    for m in [&report.base, &report.base_with_data, &report.tuned] {
+        assert!((0.0..=1.0).contains(&m.ndcg), "{report:?}");
+    }
+}
