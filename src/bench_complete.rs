@@ -98,6 +98,7 @@ pub fn run(
                 artist_window: 3,
                 exclude: Vec::new(),
                 at: 1_700_000_000,
+                utc_offset_s: 0,
                 rescore_every,
             };
             let t = Instant::now();

@@ -340,8 +340,12 @@ pub struct Request {
     pub artist_window: usize,
     /// Tracks never to suggest (removed suggestions).
     pub exclude: Vec<i64>,
-    /// When the request is made (unix seconds): the time of day matters.
+    /// When the request is made (unix seconds, UTC): recency counts
+    /// from here.
     pub at: i64,
+    /// The listener's offset from UTC in seconds, so "evening" means their
+    /// evening, for the request and for the plays alike.
+    pub utc_offset_s: i64,
     /// Score the catalogue again after this many picks (1: after each;
     /// see [`Request::rescore_for`]).
     pub rescore_every: usize,
@@ -502,7 +506,7 @@ impl Engine {
                     artist: t.artist.clone(),
                     album: t.album.clone(),
                     duration_s: t.duration_s,
-                    reasons: self.reasons(i, &seed, request.at),
+                    reasons: self.reasons(i, &seed, request.at, request.utc_offset_s),
                 }
             })
             .collect();
@@ -575,23 +579,23 @@ impl Engine {
     }
 
     /// Reasons a person can check, strongest first (at most two).
-    fn reasons(&self, track: u32, seed: &[u32], at: i64) -> Vec<String> {
+    fn reasons(&self, track: u32, seed: &[u32], at: i64, utc_offset_s: i64) -> Vec<String> {
         let mut reasons = Vec::new();
         let t = &self.data.tracks[track as usize];
         // Played or listed together with a seed track.
         let together = seed
             .iter()
-            .copied()
-            .max_by_key(|s| self.together(*s, track))
-            .filter(|s| self.together(*s, track) > 0);
-        if let Some(s) = together {
+            .map(|&s| (self.together(s, track), s))
+            .max_by_key(|(n, _)| *n)
+            .filter(|(n, _)| *n > 0);
+        if let Some((_, s)) = together {
             reasons.push(format!(
                 "you have listened to it together with “{}”",
                 self.data.tracks[s as usize].title
             ));
         }
         // The artist at this time of day.
-        if let Some(part) = self.artist_daypart(track, at) {
+        if let Some(part) = self.artist_daypart(track, at, utc_offset_s) {
             reasons.push(format!("you often play {} in the {part}", t.artist));
         }
         // Closest in sound.
@@ -621,9 +625,9 @@ impl Engine {
 
     /// "evening" if most of the artist's listened plays (at least three)
     /// fall in the part of the day `at` is in.
-    fn artist_daypart(&self, track: u32, at: i64) -> Option<&'static str> {
+    fn artist_daypart(&self, track: u32, at: i64, utc_offset_s: i64) -> Option<&'static str> {
         let artist = self.artists[track as usize];
-        let wanted = daypart(at);
+        let wanted = daypart(at + utc_offset_s);
         let hours: Vec<&'static str> = self
             .data
             .plays
@@ -635,7 +639,7 @@ impl Engine {
                     .get(&p.track_id)
                     .is_some_and(|&i| self.artists[i as usize] == artist)
             })
-            .map(|p| daypart(p.started_at_ms / 1000))
+            .map(|p| daypart(p.started_at_ms / 1000 + utc_offset_s))
             .collect();
         let matching = hours.iter().filter(|h| **h == wanted).count();
         (hours.len() >= 3 && matching * 2 > hours.len()).then_some(wanted)
@@ -646,10 +650,9 @@ fn distance(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
 }
 
-/// The part of the day (UTC offset of the machine is not known here, so
-/// local time is approximated by UTC; the app passes local seconds).
-fn daypart(at: i64) -> &'static str {
-    match (at.rem_euclid(86_400) / 3_600) as u32 {
+/// The part of the day of `local` (unix seconds shifted to local time).
+fn daypart(local: i64) -> &'static str {
+    match (local.rem_euclid(86_400) / 3_600) as u32 {
         5..=11 => "morning",
         12..=16 => "afternoon",
         17..=21 => "evening",

@@ -71,7 +71,8 @@ pub async fn complete_playlist(
             adventurousness,
             artist_window: artist_window.min(50),
             exclude: removed,
-            at: now + local_offset_s,
+            at: now,
+            utc_offset_s: local_offset_s,
             rescore_every: Request::rescore_for(engine.tracks()),
         };
         Ok(engine.complete(&request)?)

@@ -82,6 +82,8 @@ pub fn complete(core: &Core, args: CompleteArgs) -> Result<ExitCode> {
         artist_window: args.artist_window,
         exclude: Vec::new(),
         at: now(),
+        // The CLI reads times of day in UTC.
+        utc_offset_s: 0,
         rescore_every: Request::rescore_for(engine.tracks()),
     };
     let completion = engine.complete(&request)?;
@@ -117,8 +119,7 @@ pub fn complete(core: &Core, args: CompleteArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Now, unix seconds. Times of day are read in UTC, for the request as for
-/// the history, so they agree with each other (the app passes local time).
+/// Now, unix seconds.
 fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
