@@ -58,6 +58,8 @@ struct Engine {
     end_of_queue: Option<u64>,
     heard_seen: u64,
     status: Status,
+    /// The queue entry a stop or skip left, where Play starts again.
+    resume_index: Option<usize>,
     error: Option<String>,
     last_tick: Instant,
 }
@@ -85,6 +87,7 @@ pub(super) fn run(
         end_of_queue: None,
         heard_seen: 0,
         status: Status::Stopped,
+        resume_index: None,
         error: None,
         last_tick: Instant::now(),
     };
@@ -143,6 +146,7 @@ impl Engine {
             } => {
                 self.end_front(EndReason::Skipped);
                 self.queue = queue;
+                self.resume_index = None;
                 self.context = context;
                 self.error = None;
                 self.start_at(start, 0);
@@ -151,7 +155,7 @@ impl Engine {
                 Status::Playing => self.set_paused(true),
                 Status::Paused => self.set_paused(false),
                 Status::Stopped if !self.queue.is_empty() => {
-                    let index = self.state_index().unwrap_or(0);
+                    let index = self.resume_index.unwrap_or(0);
                     self.start_at(index, 0);
                 }
                 Status::Stopped => {}
@@ -192,10 +196,6 @@ impl Engine {
             }
             Command::Shutdown => {}
         }
-    }
-
-    fn state_index(&self) -> Option<usize> {
-        self.state.lock().ok().and_then(|s| s.queue_index)
     }
 
     fn set_paused(&mut self, paused: bool) {
@@ -435,9 +435,7 @@ impl Engine {
             self.reset_stream();
             self.status = Status::Stopped;
             // Remember where we were, so Play resumes the queue there.
-            if let Ok(mut state) = self.state.lock() {
-                state.queue_index = Some(front.index);
-            }
+            self.resume_index = Some(front.index);
         }
     }
 
@@ -445,13 +443,12 @@ impl Engine {
         self.last_tick = Instant::now();
         let front = self.segments.front();
         let track = front.map(|s| self.queue[s.index].clone());
-        let previous_index = self.state.lock().ok().and_then(|s| s.queue_index);
         let state = PlayerState {
             status: self.status,
             duration_ms: track.as_ref().and_then(|t| t.duration_ms),
             track,
             position_ms: self.position_ms(),
-            queue_index: front.map(|s| s.index).or(previous_index),
+            queue_index: front.map(|s| s.index).or(self.resume_index),
             queue_len: self.queue.len(),
             volume: self.output.shared.volume(),
             normalization: self.normalization,
