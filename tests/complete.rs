@@ -13,7 +13,7 @@ mod common;
 use common::{json, ok, playgenie};
 
 fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    common::crate_dir()
 }
 
 /// A home with the demo library indexed and a two-track playlist "Seed".

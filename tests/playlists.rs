@@ -15,9 +15,7 @@ const ALBUM: &str = "Battle for Wesnoth";
 /// A home with the album indexed; returns (home, album folder, track files).
 fn library() -> (tempfile::TempDir, PathBuf, Vec<PathBuf>) {
     let home = tempfile::tempdir().unwrap();
-    let album = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("assets/demo-library")
-        .join(ALBUM);
+    let album = common::crate_dir().join("assets/demo-library").join(ALBUM);
     let album = std::fs::canonicalize(album).unwrap();
     ok(playgenie(home.path()).arg("index").arg(&album));
     let mut files: Vec<PathBuf> = std::fs::read_dir(&album)

@@ -3,7 +3,7 @@
 //! a checkpoint round trip scores identically, generation keeps its
 //! constraints, and a fine-tune that diverges never replaces the model in use.
 
-use std::path::Path;
+mod common;
 
 use playgenie::model_store::ModelStore;
 use playgenie::playlist_data::{self, Library};
@@ -13,7 +13,7 @@ use playgenie_models::vae::VaeConfig;
 use playgenie_models::{BackendKind, ComputeBackend, DevicePreference};
 
 fn mini() -> (Library, Vec<Playlist>, Vec<Case>) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/triplej-mini");
+    let dir = common::crate_dir().join("tests/data/triplej-mini");
     let library = playlist_data::load_tracks(&dir.join("tracks.tsv")).expect("tracks");
     let train = playlist_data::load_playlists(&dir.join("train.jsonl"), &library).expect("train");
     let cases = playlist_data::load_cases(&dir.join("valid.jsonl"), &library).expect("cases");
@@ -207,7 +207,7 @@ fn cancelling_stops_training_with_nothing_produced() {
 
 #[test]
 fn the_fine_tuning_experiment_runs_on_a_programme() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/triplej-mini");
+    let dir = common::crate_dir().join("tests/data/triplej-mini");
     let report = playgenie::bench_run::fine_tune_lift(&dir, None, &small(2), 2)
         .expect("the experiment runs");
     assert!(

@@ -3,16 +3,17 @@
 //! (fuzz/seeds, fuzz/regressions) on the stable toolchain, so CI
 //! keeps the parsers honest without running libFuzzer.
 
-use std::path::Path;
+use std::path::PathBuf;
 
 use playgenie_formats::history::{self, Service};
 use playgenie_formats::playlist::{self, Format};
 
 fn inputs(kind: &str, target: &str) -> Vec<Vec<u8>> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fuzz")
-        .join(kind)
-        .join(target);
+    // Read when the test runs (cargo sets it): a binary reused from a build
+    // in another checkout must still read this checkout's corpus.
+    let root = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    let dir = root.join("fuzz").join(kind).join(target);
     let Ok(entries) = std::fs::read_dir(&dir) else {
         return Vec::new();
     };

@@ -1,7 +1,9 @@
 //! Running the real `playgenie` binary in the CLI tests: a temporary
 //! PLAYGENIE_HOME, the CPU backend, the silent audio sink, quiet logs.
+//! Each test crate uses its own subset of these helpers.
+#![allow(dead_code)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
@@ -31,4 +33,12 @@ pub fn ok(cmd: &mut Command) -> Output {
 /// Runs `cmd` (with `--json`) and parses what it prints.
 pub fn json(cmd: &mut Command) -> Value {
     serde_json::from_slice(&ok(cmd).stdout).expect("JSON output")
+}
+
+/// This checkout's root, read when the test runs (cargo sets
+/// CARGO_MANIFEST_DIR for it): a test binary that cargo reuses from a build
+/// of the same sources in another checkout still finds *these* files.
+pub fn crate_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from)
 }
