@@ -23,7 +23,7 @@ use serde::Serialize;
 use crate::db::{Db, ModelPlay, ModelTrack};
 use crate::error::{Error, Result};
 use crate::history::SESSION_GAP_MS;
-use crate::model_store::ModelStore;
+use crate::model_store::{Checkpoint, ModelStore};
 
 /// The listener, as the model's "user".
 const ME: &str = "me";
@@ -259,7 +259,7 @@ pub fn train(
         )));
     }
     let current = store.current()?;
-    let start = match (mode, &current) {
+    let mut start = match (mode, &current) {
         (TrainMode::FineTune, Some(c)) if c.meta.tracks == data.ids => Some(c),
         (TrainMode::FineTune, Some(_)) => {
             tracing::info!(
@@ -277,15 +277,29 @@ pub fn train(
         config = config.with_epochs(epochs);
     }
     let device = backend.device();
-    let model = fit_cancellable(
-        start.map(|c| &c.weights),
-        &data.catalogue,
-        &data.playlists,
-        &config,
-        device,
-        cancel,
-        on_epoch,
-    )
+    let mut on_epoch = on_epoch;
+    let mut fit = |start: Option<&Checkpoint>, config: &VaeConfig| {
+        fit_cancellable(
+            start.map(|c| &c.weights),
+            &data.catalogue,
+            &data.playlists,
+            config,
+            device,
+            cancel,
+            &mut on_epoch,
+        )
+    };
+    let model = match fit(start, &config) {
+        // The model in use was made by a PlayGenie whose model had another
+        // shape: fine-tuning cannot start from it, so train anew.
+        Err(VaeError::Weights(e)) if start.is_some() => {
+            tracing::info!(%e, "the model in use does not fit: training from scratch");
+            start = None;
+            config = app_config().with_epochs(epochs.unwrap_or(app_config().epochs));
+            fit(None, &config)
+        }
+        other => other,
+    }
     .map_err(|e| match e {
         VaeError::Cancelled => Error::Cancelled,
         other => Error::Model(other.to_string()),
@@ -427,14 +441,25 @@ impl Engine {
                     c.config.buckets,
                 );
                 prepared.set_online_history(data.online_plays());
-                let model = TrainedVae::from_weights(
+                match TrainedVae::from_weights(
                     c.config.clone(),
                     prepared,
                     &c.weights,
                     backend.device(),
-                )
-                .map_err(|e| Error::Model(e.to_string()))?;
-                Some((c.meta.version, model))
+                ) {
+                    Ok(model) => Some((c.meta.version, model)),
+                    // A checkpoint from a PlayGenie whose model had another
+                    // shape: it stays on disk, and a new one is trained.
+                    Err(VaeError::Weights(e)) => {
+                        tracing::warn!(version = c.meta.version, %e, "checkpoint does not fit");
+                        no_model = Some(format!(
+                            "model v{} was made by another version of PlayGenie ({e}); train again",
+                            c.meta.version
+                        ));
+                        None
+                    }
+                    Err(e) => return Err(Error::Model(e.to_string())),
+                }
             }
         };
         Ok(Self {

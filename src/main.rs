@@ -222,6 +222,10 @@ enum BenchWhat {
         /// VAE ablation: no time-decayed popularity as of the request.
         #[arg(long)]
         no_recency: bool,
+        /// VAE ablation: training examples see every earlier play, not (as
+        /// the evaluation requests do) only the seeds after a cutoff.
+        #[arg(long)]
+        no_seed_views: bool,
         /// VAE: cap of the annealed KL weight (0 turns the KL term off).
         #[arg(long)]
         beta: Option<f64>,
@@ -396,7 +400,9 @@ fn run(command: Command) -> playgenie::Result<ExitCode> {
                     json,
                 },
         } => {
-            let config = playgenie_models::vae::VaeConfig::new().with_epochs(epochs);
+            let config = playgenie_models::vae::VaeConfig::new()
+                .with_epochs(epochs)
+                .with_later_seeds_only(true);
             let r = playgenie::bench_run::fine_tune_lift(
                 &data,
                 programme.as_deref(),
@@ -534,6 +540,7 @@ fn run(command: Command) -> playgenie::Result<ExitCode> {
                     no_context,
                     no_content,
                     no_recency,
+                    no_seed_views,
                     beta,
                     epochs,
                     dim,
@@ -547,7 +554,9 @@ fn run(command: Command) -> playgenie::Result<ExitCode> {
                 .with_graph(!no_graph)
                 .with_context(!no_context)
                 .with_content(!no_content)
-                .with_recency(!no_recency);
+                .with_recency(!no_recency)
+                // The benchmark's requests see only earlier requests' seeds.
+                .with_later_seeds_only(!no_seed_views);
             if let Some(beta) = beta {
                 vae = vae.with_beta(beta);
             }

@@ -189,7 +189,7 @@ impl Recommender for OnlinePopularity {
         // The features are log1p of decayed sums; undo the log to mix sums.
         let global: Vec<f32> = self
             .prepared
-            .global_at(query.timestamp)
+            .global_at(query.timestamp, None)
             .chunks(GLOBAL_FEATURES)
             .map(|f| f[0].exp_m1())
             .collect();
@@ -197,7 +197,7 @@ impl Recommender for OnlinePopularity {
         if self.user_weight <= 0.0 || query.user.is_none() {
             return global;
         }
-        let (user, _) = self.prepared.user_at(query.user, query.timestamp);
+        let (user, _) = self.prepared.user_at(query.user, query.timestamp, None);
         let user: Vec<f32> = user.chunks(USER_FEATURES).map(|f| f[0].exp_m1()).collect();
         let user = normalised(&user);
         let w = self.user_weight;

@@ -11,15 +11,26 @@ use crate::data::{Catalogue, Playlist};
 /// Half-lives of the recency features.
 const SHORT_HALF_LIFE_S: f64 = 7.0 * DAY_S;
 const LONG_HALF_LIFE_S: f64 = 60.0 * DAY_S;
+/// Half-life of "new in rotation" (time since a track's first play).
+const FRESH_HALF_LIFE_S: f64 = 30.0 * DAY_S;
+/// Half-life of "just played" (time since a track's last play), and how far
+/// back it looks (beyond that it is below 2^-8).
+const JUST_HALF_LIFE_S: f64 = 6.0 * 3600.0;
+const JUST_WINDOW_S: i64 = 2 * 86_400;
 /// Snapshot spacing of the global recency features.
 const SNAPSHOT_S: i64 = 7 * 86_400;
 
-/// Global features per track: log1p of 7-day-decayed plays, of 60-day-decayed
-/// plays, and of all plays. Per user: log1p of their 7-day-decayed plays and
-/// of all their plays.
-pub const GLOBAL_FEATURES: usize = 3;
+/// Global features per track, as of the request: log1p of 7-day-decayed
+/// plays, of 60-day-decayed plays and of all plays; "new in rotation",
+/// 0.5^(time since its first play / 30 days); "just played", 0.5^(time since
+/// its last play / 6 hours) (both 0 for a track never played). Per user:
+/// log1p of their 7-day-decayed plays and of all their plays.
+pub const GLOBAL_FEATURES: usize = 5;
 pub const USER_FEATURES: usize = 2;
 pub const RECENCY_FEATURES: usize = GLOBAL_FEATURES + USER_FEATURES;
+/// The decayed sums kept in the weekly snapshots (the first three global
+/// features, before the log).
+const SUMS: usize = 3;
 
 /// 0.5^(age / half-life) for an age in seconds; a negative age counts as 0.
 pub fn decay(age_s: i64, half_life_s: f64) -> f32 {
@@ -43,11 +54,37 @@ fn bucket(text: &str, buckets: usize) -> u32 {
     (h % buckets as u64) as u32
 }
 
-/// One play: when, which track.
+/// One play: when, which track, and where: the training playlist (its
+/// index) and the position in it.
 #[derive(Debug, Clone, Copy)]
 struct Play {
     at: i64,
     track: u32,
+    list: u32,
+    pos: u32,
+}
+
+/// Which training plays a request sees. Without a view (the app, and every
+/// request after training) it sees all plays before it. The benchmark's
+/// requests see less: after training only the *seeds* of earlier requests
+/// are known, not what followed them. A view reproduces that inside the
+/// training period so training examples look like those requests: every
+/// play before `cutoff`, and after it only the first `prefix[list]` tracks
+/// of each playlist.
+#[derive(Debug, Clone, Copy)]
+pub struct View<'a> {
+    pub cutoff: i64,
+    pub prefix: &'a [u32],
+}
+
+impl View<'_> {
+    fn sees(&self, p: &Play) -> bool {
+        p.at < self.cutoff || self.prefix.get(p.list as usize).is_some_and(|n| p.pos < *n)
+    }
+}
+
+fn sees(view: Option<View<'_>>, p: &Play) -> bool {
+    view.is_none_or(|v| v.sees(p))
 }
 
 /// Everything precomputed from the catalogue and the training playlists.
@@ -73,10 +110,12 @@ pub struct Prepared {
     pub neighbour_w: Vec<f32>,
     pub neighbours: usize,
     /// Weekly snapshots of the raw (pre-log) global sums: (time, sums of
-    /// plays strictly before it, decayed to it; row-major [N, 3]).
+    /// plays strictly before it, decayed to it; row-major [N, SUMS]).
     snapshots: Vec<(i64, Vec<f32>)>,
     /// Every training play, by time.
     plays: Vec<Play>,
+    /// Time of each track's first training play (`i64::MAX`: none).
+    first_play: Vec<i64>,
     /// The global features when no playlist has a timestamp (plain counts,
     /// log1p), computed once.
     untimed_counts: Vec<f32>,
@@ -137,16 +176,21 @@ impl Prepared {
         let mut has_history = vec![0.0; n];
         let mut plays: Vec<Play> = Vec::new();
         let mut user_plays: HashMap<String, Vec<Play>> = HashMap::new();
-        for p in train {
+        let mut first_play = vec![i64::MAX; n];
+        for (list, p) in train.iter().enumerate() {
             let at = p.timestamp.unwrap_or(0);
-            for &t in &p.tracks {
-                has_history[t as usize] = 1.0;
-                plays.push(Play { at, track: t });
+            for (pos, &track) in p.tracks.iter().enumerate() {
+                has_history[track as usize] = 1.0;
+                first_play[track as usize] = first_play[track as usize].min(at);
+                let play = Play {
+                    at,
+                    track,
+                    list: list as u32,
+                    pos: pos as u32,
+                };
+                plays.push(play);
                 if let Some(u) = &p.user {
-                    user_plays
-                        .entry(u.clone())
-                        .or_default()
-                        .push(Play { at, track: t });
+                    user_plays.entry(u.clone()).or_default().push(play);
                 }
             }
         }
@@ -169,12 +213,18 @@ impl Prepared {
                 at += SNAPSHOT_S;
             }
         }
-        let mut untimed_counts = if end.is_none() {
-            global_raw(n, &plays, i64::MAX, 0)
+        let untimed_counts = if end.is_none() {
+            let sums = global_raw(n, &plays, i64::MAX, 0);
+            let mut f = vec![0.0; n * GLOBAL_FEATURES];
+            for (row, sums) in f.chunks_mut(GLOBAL_FEATURES).zip(sums.chunks(SUMS)) {
+                for (x, s) in row.iter_mut().zip(sums) {
+                    *x = s.ln_1p();
+                }
+            }
+            f
         } else {
             Vec::new()
         };
-        untimed_counts.iter_mut().for_each(|x| *x = x.ln_1p());
         Self {
             n_tracks: n,
             content,
@@ -190,6 +240,7 @@ impl Prepared {
             snapshots,
             untimed_counts,
             plays,
+            first_play,
             online: Vec::new(),
             end,
             user_plays,
@@ -205,52 +256,106 @@ impl Prepared {
 
     /// The global recency features for a request at `at` (None: right
     /// after training; without any timestamps, plain play counts): every
-    /// play before `at`, training and online, decayed to `at`.
-    pub fn global_at(&self, at: Option<i64>) -> Vec<f32> {
+    /// play before `at` that `view` lets it see, training and online,
+    /// decayed to `at`.
+    pub fn global_at(&self, at: Option<i64>, view: Option<View<'_>>) -> Vec<f32> {
         let n = self.n_tracks;
         let Some(t) = at.or(self.end.map(|e| e + 1)) else {
             return self.untimed_counts.clone();
         };
-        let (from, mut raw) = match self.snapshots.iter().rev().find(|(s, _)| *s <= t) {
+        // The latest snapshot the request may see whole.
+        let whole = view.map_or(t, |v| v.cutoff.min(t));
+        let (from, mut sums) = match self.snapshots.iter().rev().find(|(s, _)| *s <= whole) {
             Some((s, sums)) => (*s, sums.clone()),
-            None => (i64::MIN, vec![0.0; n * GLOBAL_FEATURES]),
+            None => (i64::MIN, vec![0.0; n * SUMS]),
         };
         if from > i64::MIN {
             let (short, long) = (
                 decay(t - from, SHORT_HALF_LIFE_S),
                 decay(t - from, LONG_HALF_LIFE_S),
             );
-            for f in raw.chunks_mut(GLOBAL_FEATURES) {
+            for f in sums.chunks_mut(SUMS) {
                 f[0] *= short;
                 f[1] *= long;
             }
         }
-        let later = self
-            .plays
+        // Plays since the snapshot: the training plays the view shows, and
+        // every online play (online plays are never in a snapshot).
+        let mut first = vec![i64::MAX; n];
+        for p in self.seen_between(from, t, view) {
+            add_play(&mut sums[p.track as usize * SUMS..], t - p.at);
+            let f = &mut first[p.track as usize];
+            *f = (*f).min(p.at);
+        }
+        let online_before = self.online.partition_point(|p| p.0 < from.min(t));
+        for p in &self.online[..online_before] {
+            add_play(&mut sums[p.2 as usize * SUMS..], t - p.0);
+            let f = &mut first[p.2 as usize];
+            *f = (*f).min(p.0);
+        }
+        let mut last = vec![i64::MIN; n];
+        for p in self.seen_between(t - JUST_WINDOW_S, t, view) {
+            let l = &mut last[p.track as usize];
+            *l = (*l).max(p.at);
+        }
+        let mut out = vec![0.0f32; n * GLOBAL_FEATURES];
+        for (i, row) in out.chunks_mut(GLOBAL_FEATURES).enumerate() {
+            for (x, s) in row.iter_mut().zip(&sums[i * SUMS..(i + 1) * SUMS]) {
+                *x = s.ln_1p();
+            }
+            // A first training play before the snapshot is always seen.
+            let first = match self.first_play[i] {
+                f if f < from => f.min(first[i]),
+                _ => first[i],
+            };
+            if first < t {
+                row[3] = decay(t - first, FRESH_HALF_LIFE_S);
+            }
+            if last[i] > i64::MIN {
+                row[4] = decay(t - last[i], JUST_HALF_LIFE_S);
+            }
+        }
+        out
+    }
+
+    /// The plays in [from, to) that `view` shows: training plays, then
+    /// online plays (all shown: they are the seeds of earlier requests).
+    fn seen_between<'a>(
+        &'a self,
+        from: i64,
+        to: i64,
+        view: Option<View<'a>>,
+    ) -> impl Iterator<Item = Play> + 'a {
+        let start = self.plays.partition_point(|p| p.at < from);
+        let end = self.plays.partition_point(|p| p.at < to);
+        let o_start = self.online.partition_point(|p| p.0 < from);
+        let o_end = self.online.partition_point(|p| p.0 < to);
+        self.plays[start..end.max(start)]
             .iter()
+            .filter(move |p| sees(view, p))
             .copied()
-            .skip_while(|p| p.at < from)
-            .take_while(|p| p.at < t)
             .chain(
-                self.online
+                self.online[o_start..o_end.max(o_start)]
                     .iter()
-                    .filter(|p| p.0 >= from && p.0 < t)
                     .map(|p| Play {
                         at: p.0,
                         track: p.2,
+                        list: u32::MAX,
+                        pos: 0,
                     }),
-            );
-        for p in later {
-            add_play(&mut raw[p.track as usize * GLOBAL_FEATURES..], t - p.at);
-        }
-        raw.iter_mut().for_each(|x| *x = x.ln_1p());
-        raw
+            )
     }
 
     /// The user's features at `at` ([N, 2], row-major) and their history
-    /// weights over tracks (7-day decayed plays, summing to 1), from plays
-    /// strictly before `at` (before the end of training for later requests).
-    pub fn user_at(&self, user: Option<&str>, at: Option<i64>) -> (Vec<f32>, Vec<f32>) {
+    /// weights over tracks (7-day decayed plays, summing to 1), from the
+    /// plays strictly before `at` that `view` shows (before the end of
+    /// training for later requests).
+    pub fn user_at(
+        &self,
+        user: Option<&str>,
+        at: Option<i64>,
+        view: Option<View<'_>>,
+    ) -> (Vec<f32>, Vec<f32>) {
         let n = self.n_tracks;
         let mut feats = vec![0.0f32; n * USER_FEATURES];
         let mut hist = vec![0.0f32; n];
@@ -271,12 +376,15 @@ impl Prepared {
             .map(|p| Play {
                 at: p.0,
                 track: p.2,
+                list: u32::MAX,
+                pos: 0,
             });
         let mut total = 0.0f32;
         for p in trained
             .iter()
-            .copied()
             .take_while(|p| p.at < now)
+            .filter(|p| sees(view, p))
+            .copied()
             .chain(online)
         {
             let w = decay(reference - p.at, SHORT_HALF_LIFE_S);
@@ -314,12 +422,9 @@ fn moments(values: &[f32]) -> (f32, f32) {
 
 /// Raw global sums of plays before `before`, decayed to `reference`.
 fn global_raw(n: usize, plays: &[Play], before: i64, reference: i64) -> Vec<f32> {
-    let mut f = vec![0.0f32; n * GLOBAL_FEATURES];
+    let mut f = vec![0.0f32; n * SUMS];
     for p in plays.iter().take_while(|p| p.at < before) {
-        add_play(
-            &mut f[p.track as usize * GLOBAL_FEATURES..],
-            reference - p.at,
-        );
+        add_play(&mut f[p.track as usize * SUMS..], reference - p.at);
     }
     f
 }
@@ -416,14 +521,66 @@ mod tests {
         let p = Prepared::new(&cat, &train, 3, 64);
         let day = 86_400;
         // At day 10 only playlist 1 has been played.
-        let g = p.global_at(Some(10 * day));
+        let g = p.global_at(Some(10 * day), None);
         assert!(g[2 * GLOBAL_FEATURES + 2] > 0.0, "track 2 was played");
         assert_eq!(g[4 * GLOBAL_FEATURES + 2], 0.0, "track 4 is in the future");
-        let (u, hist) = p.user_at(Some("u"), Some(10 * day));
+        let (u, hist) = p.user_at(Some("u"), Some(10 * day), None);
         assert_eq!(u[4 * USER_FEATURES + 1], 0.0);
         assert!((hist.iter().sum::<f32>() - 1.0).abs() < 1e-5);
         // After training everything counts.
-        assert!(p.global_at(None)[4 * GLOBAL_FEATURES + 2] > 0.0);
+        assert!(p.global_at(None, None)[4 * GLOBAL_FEATURES + 2] > 0.0);
+    }
+
+    #[test]
+    fn a_view_shows_only_seeds_after_its_cutoff() {
+        let (cat, train) = setup();
+        let p = Prepared::new(&cat, &train, 3, 64);
+        let day = 86_400;
+        let all_plays = |g: &[f32], t: usize| g[t * GLOBAL_FEATURES + 2];
+        // Cutoff on day 20: playlist 1 (day 0) is seen whole; playlist 2
+        // (day 30, track 4) only through its one-track seed.
+        let none = [u32::MAX, 0];
+        let one = [u32::MAX, 1];
+        let hidden = View {
+            cutoff: 20 * day,
+            prefix: &none,
+        };
+        let seed = View {
+            cutoff: 20 * day,
+            prefix: &one,
+        };
+        let at = Some(40 * day);
+        assert!(all_plays(&p.global_at(at, Some(hidden)), 3) > 0.0);
+        assert_eq!(all_plays(&p.global_at(at, Some(hidden)), 4), 0.0);
+        assert!(all_plays(&p.global_at(at, Some(seed)), 4) > 0.0);
+        let (u, _) = p.user_at(Some("u"), at, Some(hidden));
+        assert_eq!(u[4 * USER_FEATURES + 1], 0.0);
+        let (u, _) = p.user_at(Some("u"), at, Some(seed));
+        assert!(u[4 * USER_FEATURES + 1] > 0.0);
+    }
+
+    #[test]
+    fn new_and_just_played_tracks_are_marked() {
+        let (cat, train) = setup();
+        let mut p = Prepared::new(&cat, &train, 3, 64);
+        let day = 86_400;
+        // Track 4 was first played on day 30: 30 days later "new" is 0.5.
+        let g = p.global_at(Some(60 * day), None);
+        assert!((g[4 * GLOBAL_FEATURES + 3] - 0.5).abs() < 1e-4);
+        assert_eq!(g[3], 0.0, "never played");
+        // Six hours after a play, "just played" is 0.5; two days on, 0.
+        let g = p.global_at(Some(30 * day + 6 * 3600), None);
+        assert!((g[4 * GLOBAL_FEATURES + 4] - 0.5).abs() < 1e-4);
+        assert_eq!(
+            p.global_at(Some(33 * day), None)[4 * GLOBAL_FEATURES + 4],
+            0.0
+        );
+        // Online plays count, long after training too (after the last
+        // weekly snapshot).
+        p.set_online_history(vec![(40 * day, None, 0)]);
+        let g = p.global_at(Some(90 * day), None);
+        assert!(g[2] > 0.0);
+        assert!(g[3] > 0.0);
     }
 
     #[test]

@@ -87,16 +87,27 @@ pub struct VaeConfig {
     /// Content tower and hashed metadata (off: learned residuals only).
     #[config(default = true)]
     pub content: bool,
+    /// The decoder's dot product of the query with every track's
+    /// embedding (off: scores come from the recency and content-similarity
+    /// terms, which u still modulates).
+    #[config(default = true)]
+    pub decoder_embeddings: bool,
     /// Time-decayed popularity as of the request (training turns it off
     /// when no playlist has a timestamp: without time it is only
     /// popularity, which says nothing about tracks never played).
     #[config(default = true)]
     pub recency: bool,
+    /// Requests after training see only the seeds of earlier requests, not
+    /// the tracks that followed them (the benchmark's regime; in the app
+    /// every play joins the history). Training examples are then made to
+    /// look the same: a cutoff before each, and only seeds after it.
+    #[config(default = false)]
+    pub later_seeds_only: bool,
 }
 
-/// Initial recency coefficients: global 7-day, 60-day, all-time; user
-/// 7-day, all-time.
-const RECENCY_INIT: [f32; RECENCY_FEATURES] = [4.0, 0.0, 0.0, 1.5, 0.0];
+/// Initial recency coefficients: global 7-day, 60-day, all-time, new in
+/// rotation, just played; user 7-day, all-time.
+const RECENCY_INIT: [f32; RECENCY_FEATURES] = [4.0, 0.0, 0.0, 0.0, 0.0, 1.5, 0.0];
 
 /// Initial weight of the content-similarity term (per squared z-unit).
 const SIMILARITY_INIT: f32 = 1.0;
@@ -128,6 +139,10 @@ pub struct Items {
     pub embeddings: Tensor<2>,
     /// The same, transposed: [d, N] (made once, not at every scoring).
     pub embeddings_t: Tensor<2>,
+    /// The embeddings without the learned residuals, transposed [d, N]:
+    /// what a track is before it has been played (None without the
+    /// content tower, where that is nothing).
+    pub cold_t: Option<Tensor<2>>,
     /// The audio-feature columns [N, F], if the catalogue has any.
     pub features: Option<Tensor<2>>,
     /// Per track: the features transposed [F, N] and their squared norms
@@ -186,8 +201,11 @@ pub struct Batch {
     pub history: Tensor<2>,
     /// Context: [B, 4].
     pub context: Tensor<2>,
-    /// Recency features: [B, N, 5].
+    /// Recency features: [B, N, RECENCY_FEATURES].
     pub recency: Tensor<3>,
+    /// 1 where the request has seen the track played (and the track has a
+    /// learned residual): [B, N].
+    pub warm: Tensor<2>,
     /// Target distribution over tracks (rows sum to 1): [B, N]; zeros at
     /// query time.
     pub targets: Tensor<2>,
@@ -265,7 +283,10 @@ impl Vae {
 
     /// Embeddings and content of every track.
     pub fn items(&self, config: &VaeConfig, cat: &CatalogueTensors) -> Items {
-        let embeddings = self.track_embeddings(config, cat);
+        let embeddings = self.track_embeddings(config, cat, true);
+        let cold_t = config
+            .content
+            .then(|| self.track_embeddings(config, cat, false).transpose());
         let features_t = cat.features.clone().map(|x| {
             let n = x.dims()[0];
             let sq = x.clone().powf_scalar(2.0).sum_dim(1).reshape([1, n]);
@@ -273,15 +294,25 @@ impl Vae {
         });
         Items {
             embeddings_t: embeddings.clone().transpose(),
+            cold_t,
             embeddings,
             features: cat.features.clone(),
             features_t,
         }
     }
 
-    /// Embeddings of every track: [N, d].
-    pub fn track_embeddings(&self, config: &VaeConfig, cat: &CatalogueTensors) -> Tensor<2> {
+    /// Embeddings of every track: [N, d]; with `residuals` false, without
+    /// the learned per-track residuals (the content part only).
+    pub fn track_embeddings(
+        &self,
+        config: &VaeConfig,
+        cat: &CatalogueTensors,
+        residuals: bool,
+    ) -> Tensor<2> {
         let mut e = self.residual.val() * cat.has_history.clone();
+        if !residuals {
+            e = e.zeros_like();
+        }
         if config.content {
             e = e
                 + self.content.forward(cat.content.clone())
@@ -359,7 +390,22 @@ impl Vae {
         // No free per-track bias: popularity enters only through the
         // time-aware recency term, so the model cannot memorise how popular
         // a track *was* during training.
-        let mut logits = q.matmul(all.embeddings_t.clone());
+        // A track's learned residual speaks only for tracks this request
+        // has seen played: otherwise training would learn which tracks the
+        // training period goes on to play (every target has a residual)
+        // and favour them before their first play.
+        let mut logits = if !config.decoder_embeddings {
+            Tensor::zeros([b, items.dims()[0]], &device)
+        } else {
+            let full = q.clone().matmul(all.embeddings_t.clone());
+            match &all.cold_t {
+                Some(cold_t) => {
+                    let cold = q.matmul(cold_t.clone());
+                    cold.clone() + (full - cold) * batch.warm.clone()
+                }
+                None => full * batch.warm.clone(),
+            }
+        };
         if let (true, Some(x), Some((x_t, x_sq))) =
             (config.content, all.features.clone(), all.features_t.clone())
         {

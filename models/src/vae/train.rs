@@ -12,7 +12,7 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::Serialize;
 
-use super::features::{Prepared, GLOBAL_FEATURES, RECENCY_FEATURES, USER_FEATURES};
+use super::features::{Prepared, View, GLOBAL_FEATURES, RECENCY_FEATURES, USER_FEATURES};
 use super::weights::{Weights, WeightsError};
 use super::{float2, int1, Batch, CatalogueTensors, Items, Vae, VaeConfig, CONTEXT};
 use crate::baselines::Recommender;
@@ -74,6 +74,10 @@ pub struct Example<'a> {
     pub at: Option<i64>,
     /// The tracks that followed (empty at query time).
     pub next: &'a [u32],
+    /// Training under [`VaeConfig::later_seeds_only`]: the example sees every
+    /// play before this time and, after it, only the seeds (the batch's
+    /// prefixes) of the playlists between it and the example.
+    pub cutoff: Option<i64>,
 }
 
 /// Hour of day and weekday as sin/cos (zeros without a time).
@@ -94,12 +98,15 @@ pub fn context(at: Option<i64>) -> [f32; CONTEXT] {
     }
 }
 
-/// Builds the tensors of `examples` on `device`.
+/// Builds the tensors of `examples` on `device`. `prefixes` holds, per
+/// training playlist, how many of its first tracks an example with a cutoff
+/// sees when the playlist comes after the cutoff.
 pub fn build_batch(
     p: &Prepared,
     examples: &[Example<'_>],
     targets: usize,
     cold: Option<&[bool]>,
+    prefixes: Option<&[u32]>,
     device: &Device,
 ) -> Batch {
     let b = examples.len();
@@ -116,6 +123,7 @@ pub fn build_batch(
     let mut history = Vec::with_capacity(b * n);
     let mut ctx = Vec::with_capacity(b * CONTEXT);
     let mut recency = Vec::with_capacity(b * n * RECENCY_FEATURES);
+    let mut warm = Vec::with_capacity(b * n);
     let mut target = vec![0.0f32; b * n];
     for (i, e) in examples.iter().enumerate() {
         for (j, t) in e.seed.iter().enumerate() {
@@ -123,16 +131,24 @@ pub fn build_batch(
             mask[i * s + j] = 1.0;
         }
         last[i] = e.seed.last().copied().unwrap_or(0);
-        let (user, hist) = p.user_at(e.user, e.at);
+        let view = e
+            .cutoff
+            .zip(prefixes)
+            .map(|(cutoff, prefix)| View { cutoff, prefix });
+        let (user, hist) = p.user_at(e.user, e.at, view);
         history.extend_from_slice(&hist);
         ctx.extend_from_slice(&context(e.at));
-        let global = p.global_at(e.at);
+        let global = p.global_at(e.at, view);
         for t in 0..n {
             if cold.is_some_and(|c| c[t]) {
                 recency.extend_from_slice(&[0.0; RECENCY_FEATURES]);
+                warm.push(0.0);
                 continue;
             }
-            recency.extend_from_slice(&global[t * GLOBAL_FEATURES..(t + 1) * GLOBAL_FEATURES]);
+            let g = &global[t * GLOBAL_FEATURES..(t + 1) * GLOBAL_FEATURES];
+            // Feature 2 counts every play the request has seen.
+            warm.push(if g[2] > 0.0 { p.has_history[t] } else { 0.0 });
+            recency.extend_from_slice(g);
             recency.extend_from_slice(&user[t * USER_FEATURES..(t + 1) * USER_FEATURES]);
         }
         // Nearer next tracks weigh more; repeats and seed tracks are skipped.
@@ -161,10 +177,15 @@ pub fn build_batch(
         history: float2(history, b, n, device),
         context: float2(ctx, b, CONTEXT, device),
         recency: Tensor::from_data(TensorData::new(recency, [b, n, RECENCY_FEATURES]), device),
+        warm: float2(warm, b, n, device),
         targets: float2(target, b, n, device),
         size: b,
     }
 }
+
+/// How far before a training example its cutoff may lie (13 weeks), under
+/// [`VaeConfig::later_seeds_only`].
+const CUTOFF_REACH_S: usize = 91 * 86_400;
 
 /// Seed lengths drawn for training examples (the benchmark asks 1 to 25).
 const SEED_LENGTHS: [usize; 8] = [1, 1, 2, 3, 5, 5, 10, 25];
@@ -181,6 +202,7 @@ fn cut<'a>(playlist: &'a Playlist, rng: &mut Rng) -> Option<Example<'a>> {
         user: playlist.user.as_deref(),
         at: playlist.timestamp,
         next: &playlist.tracks[n..],
+        cutoff: None,
     })
 }
 
@@ -194,6 +216,9 @@ pub struct EpochStats {
     pub valid_loss: f32,
     /// NDCG of the validation cuts (model selection follows it).
     pub valid_ndcg: f32,
+    /// Whether the decoder's embedding term was on (training starts
+    /// without it where recency is known).
+    pub decoder_embeddings: bool,
     pub seconds: f64,
 }
 
@@ -270,19 +295,38 @@ pub fn fit_cancellable(
     };
     // Time-ordered split: the latest 5% of playlists judge early stopping
     // (a random 5% when there are no timestamps).
-    let mut order: Vec<&Playlist> = train.iter().filter(|p| p.tracks.len() >= 2).collect();
+    let mut order: Vec<usize> = (0..train.len())
+        .filter(|i| train[*i].tracks.len() >= 2)
+        .collect();
     if order.len() < 2 {
         return Err(VaeError::NoData);
     }
-    if order.iter().all(|p| p.timestamp.is_none()) {
+    if order.iter().all(|i| train[*i].timestamp.is_none()) {
         Rng::new(config.seed).shuffle(&mut order);
     } else {
-        order.sort_by_key(|p| p.timestamp.unwrap_or(0));
+        order.sort_by_key(|i| train[*i].timestamp.unwrap_or(0));
     }
-    let n_valid = (order.len() / 20).clamp(1, order.len() - 1);
+    // Requests after training see only earlier requests' seeds: validation
+    // then sees the whole fit period and only its own cuts' seeds, and each
+    // training example a cutoff up to 13 weeks back (as far as a benchmark
+    // period reaches past its training data) with seeds only after it.
+    let views = config.later_seeds_only && prepared.timed;
+    let mut n_valid = order.len() / 20;
+    if views {
+        // Validation then spans that reach too: what the weights learn must
+        // still hold 13 weeks on.
+        let end = order.last().and_then(|i| train[*i].timestamp).unwrap_or(0);
+        n_valid = order
+            .iter()
+            .filter(|i| {
+                train[**i]
+                    .timestamp
+                    .is_some_and(|t| t >= end - CUTOFF_REACH_S as i64)
+            })
+            .count();
+    }
+    let n_valid = n_valid.clamp(1, order.len() - 1);
     let (fit_set, valid_set) = order.split_at(order.len() - n_valid);
-    let shuffled: Vec<&Playlist> = fit_set.to_vec();
-
     device.seed(config.seed);
     let ad = device.clone().autodiff();
     let mut model = Vae::new(config, prepared.content_dims, prepared.n_tracks, &ad);
@@ -299,21 +343,37 @@ pub fn fit_cancellable(
         .init();
     let mut rng = Rng::new(config.seed);
     let mut history = Vec::new();
-    let mut best: Option<(f32, usize, Vae)>;
     let warmup = (config.epochs as f64 * 0.5).max(1.0);
 
     // Fixed validation cuts, so epochs compare like with like.
     let mut vrng = Rng::new(config.seed ^ 0xABCD);
-    let valid_examples: Vec<Example<'_>> =
-        valid_set.iter().filter_map(|p| cut(p, &mut vrng)).collect();
+    let mut valid_examples: Vec<Example<'_>> = Vec::with_capacity(valid_set.len());
+    let mut valid_prefixes = vec![u32::MAX; train.len()];
+    let valid_cutoff = valid_set.first().and_then(|i| train[*i].timestamp);
+    for &i in valid_set {
+        if let Some(mut e) = cut(&train[i], &mut vrng) {
+            valid_prefixes[i] = e.seed.len() as u32;
+            e.cutoff = valid_cutoff.filter(|_| views);
+            valid_examples.push(e);
+        }
+    }
+    let valid_prefixes = views.then_some(valid_prefixes);
+    let valid_prefixes = valid_prefixes.as_deref();
 
     // Validation loss with the posterior mean and the full β.
-    let validate = |m: &Vae| -> Result<f32, VaeError> {
+    let validate = |m: &Vae, config: &VaeConfig| -> Result<f32, VaeError> {
         let items = m.items(config, &cat_inner);
         let mut sum = 0.0f32;
         let mut batches = 0usize;
         for chunk in valid_examples.chunks(config.batch) {
-            let batch = build_batch(&prepared, chunk, config.targets, None, device);
+            let batch = build_batch(
+                &prepared,
+                chunk,
+                config.targets,
+                None,
+                valid_prefixes,
+                device,
+            );
             let f = m.forward(config, &items, &batch, false);
             let (rec, kl) = m.loss(&f, batch.targets.clone());
             let kl_weight = if config.user_latent { config.beta } else { 0.0 };
@@ -325,11 +385,11 @@ pub fn fit_cancellable(
     // Validation NDCG (the benchmark's measure) of the same cuts: what
     // model selection follows, since a lower loss on the training period's
     // own tracks need not rank later requests better.
-    let validate_ndcg = |m: &Vae| -> Result<f32, VaeError> {
+    let validate_ndcg = |m: &Vae, config: &VaeConfig| -> Result<f32, VaeError> {
         let items = m.items(config, &cat_inner);
         let mut total = 0.0f64;
         for chunk in valid_examples.chunks(config.batch) {
-            let batch = build_batch(&prepared, chunk, 0, None, device);
+            let batch = build_batch(&prepared, chunk, 0, None, valid_prefixes, device);
             let logits = m.forward(config, &items, &batch, false).logits;
             let flat = logits
                 .into_data()
@@ -344,11 +404,25 @@ pub fn fit_cancellable(
     };
     // The untrained model (which starts from recent popularity) is the
     // first candidate: training must beat it to be kept.
+    // Two stages where recency is known: first the decoder's embedding
+    // term stays off, so the recency and similarity terms and u's say in
+    // them are learned against the strongest simple signal; then the
+    // embeddings join, from the best weights so far, and stay only if
+    // validation ranks better with them.
+    let staged = config.recency && config.decoder_embeddings && prepared.timed;
+    let mut stage = if staged {
+        config.clone().with_decoder_embeddings(false)
+    } else {
+        config.clone()
+    };
+    let mut stage_start = 0;
+    let mut lr = config.learning_rate;
     let initial = model.valid();
-    let initial_valid_loss = validate(&initial)?;
-    let initial_ndcg = validate_ndcg(&initial)?;
+    let initial_valid_loss = validate(&initial, &stage)?;
+    let initial_ndcg = validate_ndcg(&initial, &stage)?;
     tracing::info!(initial_valid_loss, initial_ndcg, "vae before training");
-    best = Some((initial_ndcg, 0, initial));
+    let mut best = (initial_ndcg, 0, initial, stage.clone());
+    let mut best_trainable = model.clone();
 
     for epoch in 1..=config.epochs {
         let started = Instant::now();
@@ -357,8 +431,21 @@ pub fn fit_cancellable(
         } else {
             0.0
         };
-        let mut examples: Vec<Example<'_>> =
-            shuffled.iter().filter_map(|p| cut(p, &mut rng)).collect();
+        let mut examples: Vec<Example<'_>> = fit_set
+            .iter()
+            .filter_map(|i| cut(&train[*i], &mut rng))
+            .collect();
+        // This epoch's seeds of every playlist, for examples with a cutoff.
+        let prefixes: Option<Vec<u32>> = views.then(|| {
+            (0..train.len())
+                .map(|_| SEED_LENGTHS[rng.below(SEED_LENGTHS.len())] as u32)
+                .collect()
+        });
+        if views {
+            for e in &mut examples {
+                e.cutoff = e.at.map(|t| t - rng.below(CUTOFF_REACH_S) as i64);
+            }
+        }
         rng.shuffle(&mut examples);
         // Cold-track dropout: this epoch a random share of tracks looks
         // new (no residual, no plays), as new releases do when the model is
@@ -379,9 +466,16 @@ pub fn fit_cancellable(
             if cancel.load(std::sync::atomic::Ordering::Relaxed) {
                 return Err(VaeError::Cancelled);
             }
-            let batch = build_batch(&prepared, chunk, config.targets, Some(&cold), &ad);
+            let batch = build_batch(
+                &prepared,
+                chunk,
+                config.targets,
+                Some(&cold),
+                prefixes.as_deref(),
+                &ad,
+            );
             let items = model.items(config, &cat);
-            let f = model.forward(config, &items, &batch, true);
+            let f = model.forward(&stage, &items, &batch, true);
             let (rec, kl) = model.loss(&f, batch.targets.clone());
             let loss = rec.clone() + kl.clone() * beta;
             let value = scalar(rec.clone().detach())?;
@@ -392,12 +486,12 @@ pub fn fit_cancellable(
             kl_sum += scalar(kl.detach())?;
             batches += 1;
             let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = optimizer.step(config.learning_rate, model, grads);
+            model = optimizer.step(lr, model, grads);
         }
 
         let valid_model = model.valid();
-        let valid_loss = validate(&valid_model)?;
-        let valid_ndcg = validate_ndcg(&valid_model)?;
+        let valid_loss = validate(&valid_model, &stage)?;
+        let valid_ndcg = validate_ndcg(&valid_model, &stage)?;
         if !valid_loss.is_finite() {
             return Err(VaeError::Diverged {
                 epoch,
@@ -411,25 +505,30 @@ pub fn fit_cancellable(
             train_kl: kl_sum / batches.max(1) as f32,
             valid_loss,
             valid_ndcg,
+            decoder_embeddings: stage.decoder_embeddings,
             seconds: started.elapsed().as_secs_f64(),
         };
         tracing::info!(?stats, "vae epoch");
         on_epoch(&stats);
         history.push(stats);
-        let improved = best.as_ref().is_none_or(|(b, _, _)| valid_ndcg > *b);
-        if improved {
-            best = Some((valid_ndcg, epoch, valid_model));
-        } else if best
-            .as_ref()
-            .is_some_and(|(_, e, _)| epoch - e >= config.patience)
-        {
-            break;
+        if valid_ndcg > best.0 {
+            best = (valid_ndcg, epoch, valid_model, stage.clone());
+            best_trainable = model.clone();
+        } else if epoch - best.1.max(stage_start) >= config.patience {
+            if stage.decoder_embeddings == config.decoder_embeddings {
+                break;
+            }
+            tracing::info!(epoch, "vae: the decoder's embedding term joins");
+            stage = config.clone();
+            stage_start = epoch;
+            lr = config.learning_rate * 0.1;
+            model = best_trainable.clone();
         }
     }
-    let (_, best_epoch, model) = best.ok_or(VaeError::NoData)?;
-    let items = model.items(config, &cat_inner);
+    let (_, best_epoch, model, config) = best;
+    let items = model.items(&config, &cat_inner);
     Ok(TrainedVae {
-        config: config.clone(),
+        config,
         prepared,
         history,
         initial_valid_loss,
@@ -523,9 +622,10 @@ impl TrainedVae {
                     user: q.user,
                     at: q.timestamp,
                     next: &[],
+                    cutoff: None,
                 })
                 .collect();
-            let batch = build_batch(&self.prepared, &examples, 0, None, &self.device);
+            let batch = build_batch(&self.prepared, &examples, 0, None, None, &self.device);
             let f = self.model.forward(&self.config, &self.items, &batch, false);
             let flat = f
                 .logits
@@ -566,7 +666,7 @@ impl TrainedVae {
         let mut chosen = Vec::with_capacity(k);
         let popularity: Vec<f32> = self
             .prepared
-            .global_at(None)
+            .global_at(None, None)
             .chunks(GLOBAL_FEATURES)
             .map(|f| f[2])
             .collect();
@@ -586,8 +686,9 @@ impl TrainedVae {
             user: query.user,
             at: query.timestamp,
             next: &[],
+            cutoff: None,
         };
-        let mut batch = build_batch(&self.prepared, &[first], 0, None, &self.device);
+        let mut batch = build_batch(&self.prepared, &[first], 0, None, None, &self.device);
         let mut scores: Vec<f32> = Vec::new();
         for step in 0..k {
             if step % options.rescore_every.max(1) == 0 {
