@@ -284,8 +284,7 @@ impl Vae {
     /// Embeddings and content of every track.
     pub fn items(&self, config: &VaeConfig, cat: &CatalogueTensors) -> Items {
         let embeddings = self.track_embeddings(config, cat, true);
-        let cold_t = config
-            .content
+        let cold_t = (config.content && config.decoder_embeddings)
             .then(|| self.track_embeddings(config, cat, false).transpose());
         let features_t = cat.features.clone().map(|x| {
             let n = x.dims()[0];

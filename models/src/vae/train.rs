@@ -402,8 +402,6 @@ pub fn fit_cancellable(
         }
         Ok((total / valid_examples.len().max(1) as f64) as f32)
     };
-    // The untrained model (which starts from recent popularity) is the
-    // first candidate: training must beat it to be kept.
     // Two stages where recency is known: first the decoder's embedding
     // term stays off, so the recency and similarity terms and u's say in
     // them are learned against the strongest simple signal; then the
@@ -417,6 +415,8 @@ pub fn fit_cancellable(
     };
     let mut stage_start = 0;
     let mut lr = config.learning_rate;
+    // The untrained model (which starts from recent popularity) is the
+    // first candidate: training must beat it to be kept.
     let initial = model.valid();
     let initial_valid_loss = validate(&initial, &stage)?;
     let initial_ndcg = validate_ndcg(&initial, &stage)?;
@@ -474,7 +474,7 @@ pub fn fit_cancellable(
                 prefixes.as_deref(),
                 &ad,
             );
-            let items = model.items(config, &cat);
+            let items = model.items(&stage, &cat);
             let f = model.forward(&stage, &items, &batch, true);
             let (rec, kl) = model.loss(&f, batch.targets.clone());
             let loss = rec.clone() + kl.clone() * beta;
