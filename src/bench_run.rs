@@ -405,12 +405,16 @@ pub fn fine_tune_lift(
     let base_s = started.elapsed().as_secs_f64();
     let base_metrics = score(&mut base)?;
     let weights = base.weights().map_err(|e| Error::Bench(e.to_string()))?;
-    let prepared = vae_features::Prepared::new(
+    let mut prepared = vae_features::Prepared::new(
         &library.catalogue,
         &all,
         base.config.neighbours,
         base.config.buckets,
     );
+    // The base weights hold trained residuals only for the tracks the base
+    // saw; the programme's other tracks keep their untrained start values,
+    // which must not count.
+    prepared.has_history = base.prepared.has_history.clone();
     let mut with_data = vae_train::TrainedVae::from_weights(
         base.config.clone(),
         prepared,
