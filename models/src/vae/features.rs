@@ -24,7 +24,8 @@ const SNAPSHOT_S: i64 = 7 * 86_400;
 /// plays, of 60-day-decayed plays and of all plays; "new in rotation",
 /// 0.5^(time since its first play / 30 days); "just played", 0.5^(time since
 /// its last play / 6 hours) (both 0 for a track never played). Per user:
-/// log1p of their 7-day-decayed plays and of all their plays.
+/// log1p of their 7-day- and 60-day-decayed plays (not all their plays: a
+/// listener's favourites of years ago say little about tonight).
 pub const GLOBAL_FEATURES: usize = 5;
 pub const USER_FEATURES: usize = 2;
 pub const RECENCY_FEATURES: usize = GLOBAL_FEATURES + USER_FEATURES;
@@ -346,7 +347,8 @@ impl Prepared {
             )
     }
 
-    /// The user's features at `at` ([N, 2], row-major) and their history
+    /// The user's features at `at` ([N, 2], row-major: 7-day and 60-day
+    /// decayed plays, log1p) and their history
     /// weights over tracks (7-day decayed plays, summing to 1), from the
     /// plays strictly before `at` that `view` shows (before the end of
     /// training for later requests).
@@ -390,7 +392,7 @@ impl Prepared {
             let w = decay(reference - p.at, SHORT_HALF_LIFE_S);
             let t = p.track as usize;
             feats[t * USER_FEATURES] += w;
-            feats[t * USER_FEATURES + 1] += 1.0;
+            feats[t * USER_FEATURES + 1] += decay(reference - p.at, LONG_HALF_LIFE_S);
             hist[t] += w;
             total += w;
         }

@@ -106,7 +106,7 @@ pub struct VaeConfig {
 }
 
 /// Initial recency coefficients: global 7-day, 60-day, all-time, new in
-/// rotation, just played; user 7-day, all-time.
+/// rotation, just played; user 7-day, 60-day.
 const RECENCY_INIT: [f32; RECENCY_FEATURES] = [4.0, 0.0, 0.0, 0.0, 0.0, 1.5, 0.0];
 
 /// Initial weight of the content-similarity term (per squared z-unit).
