@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { createConnection } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,6 +34,21 @@ function waitForPort(port, timeoutMs, log) {
   });
 }
 
+/** Processes (Linux /proc) whose environment has PLAYGENIE_HOME=`home`. */
+function appProcesses(home) {
+  const wanted = `PLAYGENIE_HOME=${home}`;
+  return readdirSync("/proc")
+    .filter((name) => /^\d+$/.test(name) && Number(name) !== process.pid)
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, "latin1").split("\0").includes(wanted);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
 /**
  * Starts the app (PLAYGENIE_APP_BINARY) with `args` and data in `home`,
  * through tauri-driver on `port` (its native driver on `port + 1`).
@@ -59,6 +74,19 @@ export async function startApp({ home, args, port }) {
   const stop = async () => {
     await driver.quit().catch(() => {});
     driverProcess.kill();
+    // WebKitWebDriver, killed mid-teardown, can leave the app running; it
+    // then holds the driver's pipes open and this test file never ends.
+    // The app is found by its own PLAYGENIE_HOME, unique to this test.
+    await new Promise((r) => setTimeout(r, 2000));
+    for (const pid of appProcesses(home)) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    driverProcess.stdout.destroy();
+    driverProcess.stderr.destroy();
   };
   return { driver, stop };
 }
