@@ -54,6 +54,22 @@ pub struct RunReport {
     pub metrics: Report,
 }
 
+/// Ranks every case with a trained VAE. As in the app, every play joins the
+/// history at once: the seeds of earlier cases count for later ones (never
+/// their held-out part).
+fn vae_rank(model: &mut vae_train::TrainedVae, cases: &[Case]) -> Result<Vec<Vec<u32>>> {
+    model.prepared.set_online_history(online_plays(cases));
+    let queries: Vec<_> = cases.iter().map(Case::query).collect();
+    let scores = model
+        .scores_many(&queries)
+        .map_err(|e| Error::Bench(e.to_string()))?;
+    Ok(scores
+        .iter()
+        .zip(cases)
+        .map(|(s, c)| rank(s, &c.seed))
+        .collect())
+}
+
 /// Ranks every case with `model` (in parallel).
 pub fn predict(model: &(dyn Recommender + Sync), cases: &[Case]) -> Vec<Vec<u32>> {
     cases
@@ -163,19 +179,8 @@ pub fn run(options: &RunOptions) -> Result<RunReport> {
             best_epoch = model.best_epoch,
             "vae trained"
         );
-        // As in the app, every play joins the history at once: the seeds of
-        // earlier requests count for later ones (never their held-out part).
-        model.prepared.set_online_history(online_plays(&cases));
         let started = Instant::now();
-        let queries: Vec<_> = cases.iter().map(Case::query).collect();
-        let scores = model
-            .scores_many(&queries)
-            .map_err(|e| Error::Bench(e.to_string()))?;
-        let ranked: Vec<Vec<u32>> = scores
-            .iter()
-            .zip(&cases)
-            .map(|(s, c)| rank(s, &c.seed))
-            .collect();
+        let ranked = vae_rank(&mut model, &cases)?;
         (
             ranked,
             train_s,
@@ -381,16 +386,7 @@ pub fn fine_tune_lift(
     }
     let backend = ComputeBackend::from_env();
     let score = |model: &mut vae_train::TrainedVae| -> Result<Metrics> {
-        model.prepared.set_online_history(online_plays(&eval));
-        let queries: Vec<_> = eval.iter().map(Case::query).collect();
-        let scores = model
-            .scores_many(&queries)
-            .map_err(|e| Error::Bench(e.to_string()))?;
-        let ranked: Vec<Vec<u32>> = scores
-            .iter()
-            .zip(&eval)
-            .map(|(s, c)| rank(s, &c.seed))
-            .collect();
+        let ranked = vae_rank(model, &eval)?;
         Ok(evaluate(&library, &eval, &ranked).overall)
     };
     let started = Instant::now();

@@ -295,7 +295,10 @@ pub fn train(
         Err(VaeError::Weights(e)) if start.is_some() => {
             tracing::info!(%e, "the model in use does not fit: training from scratch");
             start = None;
-            config = app_config().with_epochs(epochs.unwrap_or(app_config().epochs));
+            config = app_config();
+            if let Some(epochs) = epochs {
+                config = config.with_epochs(epochs);
+            }
             fit(None, &config)
         }
         other => other,

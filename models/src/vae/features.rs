@@ -88,6 +88,16 @@ fn sees(view: Option<View<'_>>, p: &Play) -> bool {
     view.is_none_or(|v| v.sees(p))
 }
 
+/// An online play (time, user, track) as a play of no training playlist.
+fn online_play(p: &(i64, Option<String>, u32)) -> Play {
+    Play {
+        at: p.0,
+        track: p.2,
+        list: u32::MAX,
+        pos: 0,
+    }
+}
+
 /// Everything precomputed from the catalogue and the training playlists.
 #[derive(Debug, Clone)]
 pub struct Prepared {
@@ -283,19 +293,24 @@ impl Prepared {
         // Plays since the snapshot: the training plays the view shows, and
         // every online play (online plays are never in a snapshot).
         let mut first = vec![i64::MAX; n];
-        for p in self.seen_between(from, t, view) {
+        let online = self.online_between(from, t).iter();
+        let since = self.trained_seen(from, t, view).chain(
+            online
+                .chain(self.online_between(i64::MIN, from))
+                .map(online_play),
+        );
+        for p in since {
             add_play(&mut sums[p.track as usize * SUMS..], t - p.at);
             let f = &mut first[p.track as usize];
             *f = (*f).min(p.at);
         }
-        let online_before = self.online.partition_point(|p| p.0 < from.min(t));
-        for p in &self.online[..online_before] {
-            add_play(&mut sums[p.2 as usize * SUMS..], t - p.0);
-            let f = &mut first[p.2 as usize];
-            *f = (*f).min(p.0);
-        }
         let mut last = vec![i64::MIN; n];
-        for p in self.seen_between(t - JUST_WINDOW_S, t, view) {
+        let recent = self.trained_seen(t - JUST_WINDOW_S, t, view).chain(
+            self.online_between(t - JUST_WINDOW_S, t)
+                .iter()
+                .map(online_play),
+        );
+        for p in recent {
             let l = &mut last[p.track as usize];
             *l = (*l).max(p.at);
         }
@@ -319,9 +334,8 @@ impl Prepared {
         out
     }
 
-    /// The plays in [from, to) that `view` shows: training plays, then
-    /// online plays (all shown: they are the seeds of earlier requests).
-    fn seen_between<'a>(
+    /// The training plays in [from, to) that `view` shows.
+    fn trained_seen<'a>(
         &'a self,
         from: i64,
         to: i64,
@@ -329,22 +343,18 @@ impl Prepared {
     ) -> impl Iterator<Item = Play> + 'a {
         let start = self.plays.partition_point(|p| p.at < from);
         let end = self.plays.partition_point(|p| p.at < to);
-        let o_start = self.online.partition_point(|p| p.0 < from);
-        let o_end = self.online.partition_point(|p| p.0 < to);
         self.plays[start..end.max(start)]
             .iter()
             .filter(move |p| sees(view, p))
             .copied()
-            .chain(
-                self.online[o_start..o_end.max(o_start)]
-                    .iter()
-                    .map(|p| Play {
-                        at: p.0,
-                        track: p.2,
-                        list: u32::MAX,
-                        pos: 0,
-                    }),
-            )
+    }
+
+    /// The online plays in [from, to) (all shown: they are the seeds of
+    /// earlier requests).
+    fn online_between(&self, from: i64, to: i64) -> &[(i64, Option<String>, u32)] {
+        let start = self.online.partition_point(|p| p.0 < from);
+        let end = self.online.partition_point(|p| p.0 < to);
+        &self.online[start..end.max(start)]
     }
 
     /// The user's features at `at` ([N, 2], row-major: 7-day and 60-day
@@ -371,16 +381,10 @@ impl Prepared {
             (None, None) => (i64::MAX, 0),
         };
         let online = self
-            .online
+            .online_between(i64::MIN, now)
             .iter()
-            .take_while(|p| p.0 < now)
             .filter(|p| p.1.as_deref() == Some(user))
-            .map(|p| Play {
-                at: p.0,
-                track: p.2,
-                list: u32::MAX,
-                pos: 0,
-            });
+            .map(online_play);
         let mut total = 0.0f32;
         for p in trained
             .iter()

@@ -308,10 +308,11 @@ impl Vae {
         cat: &CatalogueTensors,
         residuals: bool,
     ) -> Tensor<2> {
-        let mut e = self.residual.val() * cat.has_history.clone();
-        if !residuals {
-            e = e.zeros_like();
-        }
+        let mut e = if residuals {
+            self.residual.val() * cat.has_history.clone()
+        } else {
+            Tensor::zeros([cat.n, config.dim], &cat.has_history.device())
+        };
         if config.content {
             e = e
                 + self.content.forward(cat.content.clone())
@@ -381,10 +382,6 @@ impl Vae {
             (zero.clone(), zero.clone(), zero)
         };
 
-        let q = self
-            .query
-            .forward(Tensor::cat(vec![u.clone(), seed_mean, last], 1))
-            .tanh();
         let n = items.dims()[0];
         // No free per-track bias: popularity enters only through the
         // time-aware recency term, so the model cannot memorise how popular
@@ -394,8 +391,12 @@ impl Vae {
         // training period goes on to play (every target has a residual)
         // and favour them before their first play.
         let mut logits = if !config.decoder_embeddings {
-            Tensor::zeros([b, items.dims()[0]], &device)
+            Tensor::zeros([b, n], &device)
         } else {
+            let q = self
+                .query
+                .forward(Tensor::cat(vec![u.clone(), seed_mean, last], 1))
+                .tanh();
             let full = q.clone().matmul(all.embeddings_t.clone());
             match &all.cold_t {
                 Some(cold_t) => {
