@@ -111,11 +111,31 @@ fn read_listen(line: usize, item: &Value, parsed: &mut ParsedHistory) {
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
     };
-    let at = item["listened_at"].as_i64().or_else(|| {
-        item["listened_at"]
-            .as_str()
-            .and_then(|s| parse_date(s).ok())
-    });
+    let raw_at = &item["listened_at"];
+    let at = if let Some(n) = raw_at.as_i64() {
+        Some(unix_seconds(n))
+    } else if let Some(x) = raw_at.as_f64() {
+        Some(if x.is_finite() && x.abs() < 9.0e18 {
+            unix_seconds(x as i64)
+        } else {
+            Err(format!("{x} is not a time between 1970 and 2100"))
+        })
+    } else {
+        raw_at.as_str().map(parse_date)
+    };
+    let at = match at {
+        Some(Ok(at)) => Some(at),
+        Some(Err(message)) => {
+            let shown = serde_json::to_string(item).unwrap_or_default();
+            parsed.problems.push(Problem::new(
+                line,
+                &shown,
+                format!("listened_at: {message}"),
+            ));
+            return;
+        }
+        None => None,
+    };
     let (Some(at), Some(artist), Some(title)) =
         (at, text(&meta["artist_name"]), text(&meta["track_name"]))
     else {
@@ -130,7 +150,8 @@ fn read_listen(line: usize, item: &Value, parsed: &mut ParsedHistory) {
     let info = &meta["additional_info"];
     let duration_ms = info["duration_ms"]
         .as_u64()
-        .or_else(|| info["duration"].as_u64().map(|s| s * 1000));
+        .or_else(|| info["duration"].as_u64().and_then(|s| s.checked_mul(1000)))
+        .filter(|&ms| ms <= MAX_DURATION_MS);
     parsed.listens.push(Listen {
         line,
         at,
@@ -218,6 +239,19 @@ fn parse_lastfm_csv(bytes: &[u8]) -> ParsedHistory {
         };
         let field = |i: usize| record.get(i).map(str::trim).filter(|s| !s.is_empty());
         let shown = record.iter().collect::<Vec<_>>().join(",");
+        // Scrobbles never hold a line break: a field that does began with
+        // a quote that is never closed, and swallowed the lines after it.
+        if let Some(spread) = record.iter().find(|f| f.contains('\n')) {
+            let lines = spread.matches('\n').count() + 1;
+            parsed.problems.push(Problem::new(
+                line,
+                &shown,
+                format!(
+                    "a quote (\") opens a field here that is never closed; it runs over {lines} lines, which were skipped (fix the quote and import again)"
+                ),
+            ));
+            continue;
+        }
         let (Some(artist), Some(title), Some(date)) =
             (field(cols.artist), field(cols.title), field(cols.date))
         else {
@@ -243,17 +277,50 @@ fn parse_lastfm_csv(bytes: &[u8]) -> ParsedHistory {
     parsed
 }
 
+/// The latest time a listen may have: 2100-01-01 (unix seconds). Later
+/// ones are damage, and would overflow as milliseconds.
+pub const LATEST_LISTEN_S: i64 = 4_102_444_800;
+
+/// A listen longer than a day is not a listen of one track; its duration is
+/// dropped (the track's own length is used instead).
+pub const MAX_DURATION_MS: u64 = 24 * 3600 * 1000;
+
+/// A number from an export as unix seconds: seconds, or milliseconds (13
+/// digits today) or microseconds (16), the same for JSON and CSV. Times
+/// before 1970 or after [`LATEST_LISTEN_S`] are refused.
+pub fn unix_seconds(n: i64) -> Result<i64, String> {
+    let seconds = if n > 100_000_000_000_000 {
+        n / 1_000_000
+    } else if n > 100_000_000_000 {
+        n / 1000
+    } else {
+        n
+    };
+    if (0..LATEST_LISTEN_S).contains(&seconds) {
+        Ok(seconds)
+    } else {
+        Err(format!(
+            "{n} is not a time between 1970 and 2100 (unix seconds or milliseconds)"
+        ))
+    }
+}
+
 /// Unix seconds from the date forms exports use: unix seconds (or
 /// milliseconds), RFC 3339, `YYYY-MM-DD HH:MM[:SS]`, `31 Jan 2021 12:34`
-/// and `31 Jan 2021, 12:34` (all UTC).
+/// and `31 Jan 2021, 12:34` (all UTC), between 1970 and 2100.
 pub fn parse_date(raw: &str) -> Result<i64, String> {
     let raw = raw.trim();
     if let Ok(n) = raw.parse::<i64>() {
-        // Milliseconds since 1970 are 13 digits today.
-        return Ok(if n > 100_000_000_000 { n / 1000 } else { n });
+        return unix_seconds(n);
+    }
+    if raw.bytes().all(|b| b.is_ascii_digit() || b == b'-') && !raw.is_empty() {
+        return Err(format!(
+            "\"{}\" is not a time between 1970 and 2100",
+            crate::shorten(raw, 40)
+        ));
     }
     if let Ok(t) = OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339) {
-        return Ok(t.unix_timestamp());
+        return unix_seconds(t.unix_timestamp());
     }
     let forms: [&[time::format_description::BorrowedFormatItem<'_>]; 5] = [
         format_description!("[year]-[month]-[day] [hour]:[minute]:[second]"),
@@ -264,7 +331,7 @@ pub fn parse_date(raw: &str) -> Result<i64, String> {
     ];
     for form in forms {
         if let Ok(t) = PrimitiveDateTime::parse(raw, form) {
-            return Ok(t.assume_utc().unix_timestamp());
+            return unix_seconds(t.assume_utc().unix_timestamp());
         }
     }
     Err(format!(
@@ -331,5 +398,36 @@ mod tests {
             assert_eq!(parse_date(form), Ok(1_612_096_440), "{form}");
         }
         assert!(parse_date("yesterday").is_err());
+    }
+
+    #[test]
+    fn extreme_times_are_refused_not_overflowed() {
+        for raw in ["9223372036854775807", "-5", "99999999999999999"] {
+            assert!(parse_date(raw).is_err(), "{raw}");
+        }
+        let json = br#"[
+          {"listened_at": 9223372036854775807, "track_metadata": {"artist_name": "A", "track_name": "T"}},
+          {"listened_at": -9223372036854775808, "track_metadata": {"artist_name": "A", "track_name": "T"}},
+          {"listened_at": 1.0e300, "track_metadata": {"artist_name": "A", "track_name": "T"}},
+          {"listened_at": 1612096440000, "track_metadata": {"artist_name": "A", "track_name": "T", "additional_info": {"duration": 18446744073709551615}}}
+        ]"#;
+        let parsed = parse(json, Service::ListenBrainz).unwrap();
+        assert_eq!(parsed.problems.len(), 3, "{:?}", parsed.problems);
+        assert!(parsed.problems[0].message.contains("between 1970 and 2100"));
+        // 13 digits are milliseconds in JSON as in CSV; an absurd duration
+        // is dropped.
+        assert_eq!(parsed.listens.len(), 1);
+        assert_eq!(parsed.listens[0].at, 1_612_096_440);
+        assert_eq!(parsed.listens[0].duration_ms, None);
+    }
+
+    #[test]
+    fn an_unbalanced_quote_is_named_not_merged() {
+        let csv = "Radiohead,OK Computer,Airbag,31 Jan 2021 12:34\n\"Broken,Album,Song,01 Feb 2021 08:00\nBjork,Post,Army of Me,02 Feb 2021 09:00\n";
+        let parsed = parse(csv.as_bytes(), Service::LastFm).unwrap();
+        assert_eq!(parsed.listens.len(), 1);
+        assert_eq!(parsed.problems.len(), 1, "{:?}", parsed.problems);
+        assert!(parsed.problems[0].message.contains("never closed"));
+        assert_eq!(parsed.problems[0].line, 2);
     }
 }

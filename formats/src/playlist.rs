@@ -639,7 +639,8 @@ pub fn write_xspf(
     entries: &[ExportEntry],
     style: &PathStyle,
 ) -> Result<String, FormatError> {
-    use quick_xml::escape::escape;
+    // XML 1.0 cannot hold most control characters even escaped; tags do.
+    let escape = |text: &str| quick_xml::escape::escape(xml_text(text)).into_owned();
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<playlist version=\"1\" xmlns=\"http://xspf.org/ns/0/\">\n",
     );
@@ -691,6 +692,22 @@ pub fn write_xspf(
     }
     out.push_str("  </trackList>\n</playlist>\n");
     Ok(out)
+}
+
+/// `text` without the characters XML 1.0 forbids (C0 controls other than
+/// tab, line feed and carriage return, and U+FFFE/U+FFFF), which tags can
+/// hold and which make the file unreadable to every XML parser.
+fn xml_text(text: &str) -> std::borrow::Cow<'_, str> {
+    let allowed = |c: char| {
+        !(c.is_control() && c < ' ' && !matches!(c, '\t' | '\n' | '\r'))
+            && c != '\u{FFFE}'
+            && c != '\u{FFFF}'
+    };
+    if text.chars().all(allowed) {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        std::borrow::Cow::Owned(text.chars().filter(|&c| allowed(c)).collect())
+    }
 }
 
 /// What a path segment of a relative URI must percent-encode.

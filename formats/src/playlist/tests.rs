@@ -206,3 +206,23 @@ fn normalise(path: &Path) -> PathBuf {
     }
     out
 }
+
+#[test]
+fn xspf_export_of_control_characters_stays_valid_xml() {
+    let entries = vec![ExportEntry {
+        path: PathBuf::from("/music/a\u{1}b.flac"),
+        artist: "Bell\u{7}Ringer\u{1b}[31m".into(),
+        title: "Null\u{0}Title\u{FFFF}".into(),
+        album: "Form\u{c}feed".into(),
+        duration_ms: Some(1000),
+    }];
+    let text = write_xspf("List\u{8}", &entries, &PathStyle::Absolute).unwrap();
+    assert!(
+        !text.chars().any(|c| c < ' ' && c != '\n'),
+        "control characters left in {text:?}"
+    );
+    let parsed = parse(text.as_bytes(), Format::Xspf).unwrap();
+    assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
+    assert_eq!(parsed.entries[0].artist.as_deref(), Some("BellRinger[31m"));
+    assert_eq!(parsed.title.as_deref(), Some("List"));
+}
