@@ -237,9 +237,12 @@ pub struct TrainReport {
     pub seconds: f64,
 }
 
+/// The most training epochs one run may ask for.
+pub const MAX_EPOCHS: usize = 10_000;
+
 /// Trains on the library and history and saves a new version if it is
 /// sound. Fine-tuning starts from the model in use when it was trained on
-/// the same tracks.
+/// the same tracks. `epochs` must be in 1..=[`MAX_EPOCHS`].
 pub fn train(
     db: &Db,
     store: &ModelStore,
@@ -249,6 +252,13 @@ pub fn train(
     cancel: &AtomicBool,
     on_epoch: impl FnMut(&EpochStats),
 ) -> Result<TrainReport> {
+    if let Some(epochs) = epochs {
+        if !(1..=MAX_EPOCHS).contains(&epochs) {
+            return Err(Error::Invalid(format!(
+                "epochs must be between 1 and {MAX_EPOCHS}, not {epochs}"
+            )));
+        }
+    }
     let started = std::time::Instant::now();
     let data = LibraryData::load(db)?;
     if data.catalogue.len() < 3 || data.playlists.is_empty() {
@@ -368,7 +378,37 @@ pub struct Request {
     pub rescore_every: usize,
 }
 
+/// The most tracks one request may ask for.
+pub const MAX_K: usize = 1000;
+
+/// The longest artist-repeat window a request may set.
+pub const MAX_ARTIST_WINDOW: usize = 1000;
+
 impl Request {
+    /// Checks what a front end passed: k in 1..=[`MAX_K`], adventurousness
+    /// a number in 0..=1, the artist window at most [`MAX_ARTIST_WINDOW`].
+    pub fn validate(&self) -> Result<()> {
+        if !(1..=MAX_K).contains(&self.k) {
+            return Err(Error::Invalid(format!(
+                "k must be between 1 and {MAX_K} tracks, not {}",
+                self.k
+            )));
+        }
+        if !(0.0..=1.0).contains(&self.adventurousness) {
+            return Err(Error::Invalid(format!(
+                "adventurousness must be a number from 0 (familiar) to 1 (discovery), not {}",
+                self.adventurousness
+            )));
+        }
+        if self.artist_window > MAX_ARTIST_WINDOW {
+            return Err(Error::Invalid(format!(
+                "the artist window must be at most {MAX_ARTIST_WINDOW} tracks, not {}",
+                self.artist_window
+            )));
+        }
+        Ok(())
+    }
+
     /// The re-scoring interval PlayGenie uses for a library of `tracks`:
     /// after every pick up to 20,000 tracks (fully autoregressive); above,
     /// one scoring per request (every pick still conditions on the whole
@@ -486,6 +526,7 @@ impl Engine {
 
     /// Completes `request.seed` with up to `request.k` tracks.
     pub fn complete(&self, request: &Request) -> Result<Completion> {
+        request.validate()?;
         let started = std::time::Instant::now();
         let seed: Vec<u32> = request
             .seed

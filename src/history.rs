@@ -30,12 +30,12 @@ pub const SESSION_GAP_MS: i64 = 30 * 60 * 1000;
 pub fn sessions(plays: &[(i64, u64)]) -> Vec<Session> {
     let mut out: Vec<Session> = Vec::new();
     for &(start, listened) in plays {
-        let end = start + listened as i64;
+        let end = start.saturating_add(i64::try_from(listened).unwrap_or(i64::MAX));
         match out.last_mut() {
-            Some(session) if start - session.end_ms <= SESSION_GAP_MS => {
+            Some(session) if start.saturating_sub(session.end_ms) <= SESSION_GAP_MS => {
                 session.end_ms = session.end_ms.max(end);
                 session.plays += 1;
-                session.listened_ms += listened;
+                session.listened_ms = session.listened_ms.saturating_add(listened);
             }
             _ => out.push(Session {
                 start_ms: start,
@@ -69,10 +69,11 @@ pub struct ImportReport {
 /// "(Remastered)"), using album and duration to choose between several
 /// candidates. Unmatched listens are reported, not stored.
 pub fn import(db: &Db, file: &Path) -> Result<ImportReport> {
-    let bytes = std::fs::read(file).map_err(|source| Error::File {
-        path: file.to_path_buf(),
-        source,
-    })?;
+    let bytes = crate::fsio::read_limited(
+        file,
+        playgenie_formats::MAX_INPUT_BYTES as u64,
+        "history export",
+    )?;
     let service = Service::detect(&bytes);
     let parsed = formats::parse(&bytes, service).map_err(|source| Error::Format {
         path: file.to_path_buf(),
@@ -81,13 +82,22 @@ pub fn import(db: &Db, file: &Path) -> Result<ImportReport> {
     let index = MatchIndex::new(db.tracks_for_matching()?);
     let mut plays = Vec::new();
     let mut unmatched: HashMap<String, usize> = HashMap::new();
+    let mut problems = parsed.problems;
     for listen in &parsed.listens {
+        let Some(started_at_ms) = listen.at.checked_mul(1000) else {
+            problems.push(Problem {
+                line: listen.line,
+                text: format!("{} – {}", listen.artist, listen.title),
+                message: format!("{} is not a time PlayGenie can store", listen.at),
+            });
+            continue;
+        };
         match index.find(listen) {
             Some(track) => plays.push(NewPlay {
                 track_id: Some(track.id),
                 artist: track.artist.clone(),
                 title: track.title.clone(),
-                started_at_ms: listen.at * 1000,
+                started_at_ms,
                 listened_ms: listen.duration_ms.or(track.duration_ms).unwrap_or(0),
                 end_reason: EndReason::Imported,
                 end_position_ms: None,
@@ -104,6 +114,11 @@ pub fn import(db: &Db, file: &Path) -> Result<ImportReport> {
         }
     }
     let added = db.record_plays(&plays)?;
+    if added > 0 {
+        if let Err(err) = db.backup() {
+            tracing::warn!(%err, "cannot back up the database after the import");
+        }
+    }
     let mut unmatched: Vec<(String, usize)> = unmatched.into_iter().collect();
     unmatched.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     tracing::info!(file = %file.display(), listens = parsed.listens.len(), matched = plays.len(), added, "history imported");
@@ -113,7 +128,7 @@ pub fn import(db: &Db, file: &Path) -> Result<ImportReport> {
         matched: plays.len(),
         added,
         unmatched,
-        problems: parsed.problems,
+        problems,
     })
 }
 

@@ -4,7 +4,6 @@
 //! Two front doors use it: the `playgenie` CLI (`src/main.rs`) and the Tauri
 //! app (`src-tauri/`). Both are thin; everything they can do lives here.
 
-pub mod analysis;
 pub mod bench;
 pub mod bench_complete;
 pub mod bench_run;
@@ -12,6 +11,7 @@ pub mod complete;
 pub mod db;
 pub mod doctor;
 pub mod error;
+pub mod fsio;
 pub mod history;
 pub mod library;
 pub mod logging;
@@ -30,6 +30,8 @@ pub use db::Db;
 pub use error::{Error, Result};
 pub use library::LibraryFolder;
 pub use paths::AppPaths;
+/// Audio analysis (its own crate, `playgenie-analysis`).
+pub use playgenie_analysis as analysis;
 pub use playgenie_models::{BackendSummary, ComputeBackend, DevicePreference};
 
 /// One open PlayGenie installation: its paths and its database.
@@ -41,9 +43,12 @@ pub struct Core {
 
 impl Core {
     /// Creates the data folders if needed and opens the database.
+    /// The database must pass SQLite's quick check: a damaged one is
+    /// refused with advice (`playgenie db restore`) before anything writes.
     pub fn open(paths: AppPaths) -> Result<Self> {
         paths.ensure()?;
         let db = Db::open(&paths.database)?;
+        db.check_integrity()?;
         Ok(Self { paths, db })
     }
 
@@ -89,9 +94,11 @@ impl Core {
     }
 
     /// Removes a library folder and its tracks from the library (the files
-    /// stay on disk).
+    /// stay on disk). A path that is not a library folder removes nothing
+    /// and returns `false`.
     pub fn remove_library_folder(&self, dir: &Path) -> Result<bool> {
-        self.db.remove_library_folder(dir)
+        let absolute = std::fs::canonicalize(dir).unwrap_or_else(|_| fsio::absolute(dir));
+        self.db.remove_library_folder(&absolute)
     }
 
     /// Rescans the library on a connection of its own, so the app can keep

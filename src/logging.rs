@@ -4,8 +4,10 @@
 
 use tracing_subscriber::EnvFilter;
 
-/// Installs the global subscriber. Safe to call more than once.
+/// Installs the global subscriber and the panic hook
+/// ([`crate::error::install_panic_hook`]). Safe to call more than once.
 pub fn init(verbose: bool) {
+    crate::error::install_panic_hook();
     let default = if verbose {
         "playgenie=debug,playgenie_models=debug,playgenie_app=debug,warn"
     } else {

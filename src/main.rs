@@ -6,6 +6,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use playgenie::{doctor, logging, ComputeBackend, Core, DevicePreference};
 
+#[path = "cli/args.rs"]
+mod args;
 #[path = "cli/media.rs"]
 mod media;
 #[path = "cli/model.rs"]
@@ -99,11 +101,16 @@ enum Command {
         /// Fine-tune the model in use (the default).
         #[arg(long)]
         fine_tune: bool,
-        /// Maximum epochs (early stopping may end sooner).
-        #[arg(long)]
+        /// Maximum epochs (early stopping may end sooner), 1 to 10000.
+        #[arg(long, value_parser = args::epochs)]
         epochs: Option<usize>,
         #[arg(long)]
         json: bool,
+    },
+    /// The database: check it, back it up, or put the last good copy back.
+    Db {
+        #[command(subcommand)]
+        action: DbAction,
     },
     /// Model versions: list them, or put one in use.
     Model {
@@ -118,8 +125,8 @@ enum Command {
         /// Play to a silent sink instead of the audio device.
         #[arg(long)]
         silent: bool,
-        /// Stop after this many seconds.
-        #[arg(long)]
+        /// Stop after this many seconds (more than 0, at most a week).
+        #[arg(long, value_parser = args::seconds)]
         seconds: Option<f64>,
     },
 }
@@ -278,6 +285,17 @@ enum BenchWhat {
 }
 
 #[derive(Debug, Subcommand)]
+enum DbAction {
+    /// Run SQLite's full integrity check on the database.
+    Check,
+    /// Copy the database to its backup file now (after the same check).
+    Backup,
+    /// Replace a damaged database with its last good copy (made after
+    /// each scan); the damaged file is kept beside it.
+    Restore,
+}
+
+#[derive(Debug, Subcommand)]
 enum LibraryAction {
     /// Add a folder of music to the library.
     Add {
@@ -303,10 +321,10 @@ fn main() -> ExitCode {
     match run(cli.command) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("playgenie: {err}");
+            eprintln!("playgenie: {}", args::shown(&err.to_string()));
             let mut source = std::error::Error::source(&err);
             while let Some(cause) = source {
-                eprintln!("  caused by: {cause}");
+                eprintln!("  caused by: {}", args::shown(&cause.to_string()));
                 source = cause.source();
             }
             ExitCode::FAILURE
@@ -315,6 +333,10 @@ fn main() -> ExitCode {
 }
 
 fn run(command: Command) -> playgenie::Result<ExitCode> {
+    // Restoring must work exactly when the database cannot be opened.
+    if let Command::Db { action } = &command {
+        return database(action);
+    }
     let core = Core::open_default()?;
     match command {
         Command::Doctor {
@@ -673,9 +695,9 @@ fn run(command: Command) -> playgenie::Result<ExitCode> {
                     println!(
                         "{}\t{} - {}\t{}\t{:.1}s\t{}",
                         t.status,
-                        t.tags.artist,
-                        t.tags.title,
-                        t.tags.album,
+                        args::shown(&t.tags.artist),
+                        args::shown(&t.tags.title),
+                        args::shown(&t.tags.album),
                         t.tags.duration_s.unwrap_or(0.0),
                         f.map(|f| format!(
                             "{:.0} BPM, {}, {:.1} LUFS",
@@ -697,7 +719,12 @@ fn run(command: Command) -> playgenie::Result<ExitCode> {
                 println!("no scan errors");
             } else {
                 for e in errors {
-                    println!("{}\t{}\t{}", e.kind, e.path, e.message);
+                    println!(
+                        "{}\t{}\t{}",
+                        e.kind,
+                        args::shown(&e.path),
+                        args::shown(&e.message)
+                    );
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -711,6 +738,7 @@ fn run(command: Command) -> playgenie::Result<ExitCode> {
             json,
         } => model::train(&core, full, epochs, json),
         Command::Model { action } => model::model(&core, action),
+        Command::Db { action } => database(&action),
         Command::History { action } => media::history(&core, action),
         Command::Play {
             files,
@@ -732,7 +760,17 @@ fn run(command: Command) -> playgenie::Result<ExitCode> {
                     if core.remove_library_folder(&absolute)? {
                         println!("{}: removed from the library", absolute.display());
                     } else {
-                        println!("{} was not a library folder", absolute.display());
+                        eprintln!(
+                            "playgenie: {} is not a library folder; nothing was removed",
+                            absolute.display()
+                        );
+                        let folders = core.db().library_folders()?;
+                        if !folders.is_empty() {
+                            eprintln!("the library folders are:");
+                            for folder in folders {
+                                eprintln!("  {}", folder.display());
+                            }
+                        }
                         return Ok(ExitCode::FAILURE);
                     }
                 }
@@ -742,7 +780,11 @@ fn run(command: Command) -> playgenie::Result<ExitCode> {
                         println!("{}", to_json(&folders));
                     } else {
                         for folder in folders {
-                            println!("{}\t{}", folder.audio_files, folder.path.display());
+                            println!(
+                                "{}\t{}",
+                                folder.audio_files,
+                                args::shown(&folder.path.display().to_string())
+                            );
                         }
                     }
                 }
@@ -750,6 +792,41 @@ fn run(command: Command) -> playgenie::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `playgenie db check|backup|restore`.
+fn database(action: &DbAction) -> playgenie::Result<ExitCode> {
+    let paths = playgenie::AppPaths::from_env()?;
+    match action {
+        DbAction::Restore => {
+            let kept = playgenie::db::restore_backup(&paths.database)?;
+            println!(
+                "restored {} from its backup; the file it replaced is kept as {}",
+                paths.database.display(),
+                kept.display()
+            );
+        }
+        DbAction::Check => {
+            let db = playgenie::Db::open(&paths.database)?;
+            db.check_integrity()?;
+            let problems = db.full_integrity_check()?;
+            if problems.is_empty() {
+                println!("{}: ok", paths.database.display());
+            } else {
+                for p in &problems {
+                    println!("{}", args::shown(p));
+                }
+                eprintln!("playgenie: the database is damaged; `playgenie db restore` puts back the last good copy");
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        DbAction::Backup => {
+            let db = playgenie::Db::open(&paths.database)?;
+            let backup = db.backup()?;
+            println!("backed up to {}", backup.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn print_run(r: &playgenie::bench_run::RunReport) {

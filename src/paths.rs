@@ -17,6 +17,9 @@ pub struct AppPaths {
     pub data_dir: PathBuf,
     /// The SQLite database, the one source of truth.
     pub database: PathBuf,
+    /// The last good copy of the database (made after each scan and
+    /// training; `playgenie db restore` puts it back).
+    pub backup: PathBuf,
     /// Model checkpoints and their configs.
     pub models_dir: PathBuf,
     /// Where "Export" writes playlist files unless told otherwise:
@@ -30,6 +33,7 @@ impl AppPaths {
         let data_dir = root.as_ref().to_path_buf();
         Self {
             database: data_dir.join("playgenie.sqlite3"),
+            backup: data_dir.join("playgenie.sqlite3.bak"),
             models_dir: data_dir.join("models"),
             exports_dir: data_dir.join("playlists"),
             data_dir,
@@ -51,6 +55,11 @@ impl AppPaths {
             paths.exports_dir = music.join("Playlists");
         }
         Ok(paths)
+    }
+
+    /// The files no export may replace.
+    pub fn own_files(&self) -> crate::fsio::OwnFiles {
+        crate::fsio::OwnFiles::new(&self.database, &self.backup, &self.models_dir)
     }
 
     /// Creates the folders if they do not exist yet.

@@ -10,6 +10,11 @@ use serde::Serialize;
 
 use crate::db::{Db, PlaylistSummary};
 use crate::error::{Error, Result};
+use crate::fsio::OwnFiles;
+
+/// The largest playlist file read (64 MiB: a million entries with long
+/// paths fits; a stream or a disk image does not).
+pub const MAX_PLAYLIST_BYTES: u64 = 64 << 20;
 
 /// What importing a playlist file did.
 #[derive(Debug, Clone, Serialize)]
@@ -62,10 +67,7 @@ pub fn read_file(db: &Db, file: &Path) -> Result<(Option<String>, Vec<i64>, Vec<
 /// Reads and parses a playlist file in the format its name (or content)
 /// says.
 fn parse_file(file: &Path) -> Result<(Format, playlist::Parsed)> {
-    let bytes = std::fs::read(file).map_err(|source| Error::File {
-        path: file.to_path_buf(),
-        source,
-    })?;
+    let bytes = crate::fsio::read_limited(file, MAX_PLAYLIST_BYTES, "playlist file")?;
     let format = Format::detect(file.file_name().and_then(|n| n.to_str()), &bytes);
     let parsed = playlist::parse(&bytes, format).map_err(|source| Error::Format {
         path: file.to_path_buf(),
@@ -129,9 +131,17 @@ pub enum ExportFormat {
 }
 
 /// Writes playlist `id` to `out` (write-then-rename, so a crash never
-/// leaves half a file). Paths are relative to the file's folder when
+/// leaves half a file; see [`crate::fsio::write_atomically`] for what it
+/// refuses to replace). Paths are relative to the file's folder when
 /// `relative`, else absolute. Returns how many entries were written.
-pub fn export(db: &Db, id: i64, out: &Path, format: ExportFormat, relative: bool) -> Result<usize> {
+pub fn export(
+    db: &Db,
+    own: &OwnFiles,
+    id: i64,
+    out: &Path,
+    format: ExportFormat,
+    relative: bool,
+) -> Result<usize> {
     let name = db
         .playlists()?
         .into_iter()
@@ -143,12 +153,13 @@ pub fn export(db: &Db, id: i64, out: &Path, format: ExportFormat, relative: bool
         .iter()
         .map(|e| e.track_id)
         .collect();
-    export_tracks(db, &name, &ids, out, format, relative)
+    export_tracks(db, own, &name, &ids, out, format, relative)
 }
 
 /// Writes library tracks `ids` as a playlist file named `name`.
 pub fn export_tracks(
     db: &Db,
+    own: &OwnFiles,
     name: &str,
     ids: &[i64],
     out: &Path,
@@ -166,7 +177,7 @@ pub fn export_tracks(
             duration_ms: t.duration_ms,
         })
         .collect();
-    let out = absolute(out);
+    let out = crate::fsio::absolute(out);
     let dir = out
         .parent()
         .map(Path::to_path_buf)
@@ -184,44 +195,7 @@ pub fn export_tracks(
         path: out.clone(),
         source,
     })?;
-    write_atomically(&out, text.as_bytes())?;
-    tracing::info!(file = %out.display(), entries = entries.len(), "playlist exported");
+    let written = crate::fsio::write_atomically(&out, text.as_bytes(), own)?;
+    tracing::info!(file = %written.display(), entries = entries.len(), "playlist exported");
     Ok(entries.len())
-}
-
-fn absolute(path: &Path) -> PathBuf {
-    if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        std::env::current_dir()
-            .map(|cwd| cwd.join(path))
-            .unwrap_or_else(|_| path.to_path_buf())
-    }
-}
-
-/// Writes `bytes` to a temporary file beside `path`, syncs it and renames
-/// it over `path`.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let file_err = |source| Error::File {
-        path: path.to_path_buf(),
-        source,
-    };
-    let dir = path.parent().unwrap_or(Path::new("."));
-    if !dir.as_os_str().is_empty() {
-        std::fs::create_dir_all(dir).map_err(file_err)?;
-    }
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".partial");
-    let tmp = PathBuf::from(tmp);
-    let result = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(file_err)
 }

@@ -126,6 +126,14 @@ pub fn scan(
         &mut report,
         &mut progress,
     )?;
+    // The last good copy follows every scan that changed the library (and
+    // the first one): `playgenie db restore` puts it back.
+    let changed = report.added + report.updated + report.moved + report.missing > 0;
+    if changed || !db.backup_path().exists() {
+        if let Err(err) = db.backup() {
+            tracing::warn!(%err, "cannot back up the database after the scan");
+        }
+    }
     report.elapsed_s = started.elapsed().as_secs_f64();
     tracing::info!(?report, "scan finished");
     Ok(report)
@@ -266,7 +274,7 @@ fn write_analysed(
                     if cancel.load(Ordering::Relaxed) {
                         return;
                     }
-                    let _ = sender.send(analyse_one(candidate, coverage));
+                    let _ = sender.send(analyse_guarded(candidate, coverage));
                 });
             });
         });
@@ -355,6 +363,22 @@ fn write_analysed(
     Ok(())
 }
 
+/// [`analyse_one`] behind a panic boundary: a bug that one file triggers
+/// (in a decoder, the resampler, the tag reader) fails that file with the
+/// panic's message, and the scan goes on.
+fn analyse_guarded(candidate: &Candidate, coverage: Coverage) -> Outcome {
+    crate::error::catch_panic(|| analyse_one(candidate, coverage)).unwrap_or_else(|panic| {
+        tracing::warn!(file = %candidate.path.display(), %panic, "the analyser crashed on a file; skipped");
+        Outcome::Failed {
+            path: candidate.path.clone(),
+            kind: "crashed",
+            message: format!("the analyser crashed on this file ({panic}); it is skipped"),
+            size: Some(candidate.size),
+            mtime_ns: Some(candidate.mtime_ns),
+        }
+    })
+}
+
 fn analyse_one(candidate: &Candidate, coverage: Coverage) -> Outcome {
     let failed = |kind: &'static str, message: String| Outcome::Failed {
         path: candidate.path.clone(),
@@ -379,6 +403,7 @@ fn analyse_one(candidate: &Candidate, coverage: Coverage) -> Outcome {
             analysis,
         })),
         Err(DecodeError::Open(err)) => failed(io_kind(&err), err.to_string()),
+        Err(err @ DecodeError::NotAFile(_)) => failed("unreadable", err.to_string()),
         Err(err @ DecodeError::Unsupported(_)) => failed("unsupported", err.to_string()),
         Err(err) => failed("corrupt", err.to_string()),
     }

@@ -121,7 +121,14 @@ pub async fn export_playlist(
                 .join(format!("{}.{ext}", file_name(&p.name)))
         }
     };
-    let tracks = playgenie::playlists::export(core.db(), id, &out, format, relative)?;
+    let tracks = playgenie::playlists::export(
+        core.db(),
+        &core.paths().own_files(),
+        id,
+        &out,
+        format,
+        relative,
+    )?;
     Ok(Exported {
         path: out.display().to_string(),
         tracks,

@@ -11,6 +11,7 @@ use playgenie::player::{OutputChoice, PlayContext, Player, PlayerEvent, Status};
 use playgenie::playlists::ExportFormat;
 use playgenie::{Core, Error, Result};
 
+use super::args::shown;
 use super::to_json;
 
 #[derive(Debug, Subcommand)]
@@ -98,7 +99,7 @@ pub fn playlist(core: &Core, action: PlaylistAction) -> Result<ExitCode> {
                     println!(
                         "{}\t{}\t{} tracks\t{}",
                         p.id,
-                        p.name,
+                        shown(&p.name),
                         p.tracks,
                         clock(p.duration_s * 1000.0)
                     );
@@ -113,7 +114,7 @@ pub fn playlist(core: &Core, action: PlaylistAction) -> Result<ExitCode> {
             } else {
                 println!(
                     "{} ({} tracks, {})",
-                    p.name,
+                    shown(&p.name),
                     p.tracks,
                     clock(p.duration_s * 1000.0)
                 );
@@ -122,17 +123,17 @@ pub fn playlist(core: &Core, action: PlaylistAction) -> Result<ExitCode> {
                     println!(
                         "{:>3}. {} – {}\t{}\t{}",
                         e.position + 1,
-                        e.artist,
-                        e.title,
+                        shown(&e.artist),
+                        shown(&e.title),
                         length,
-                        e.path
+                        shown(&e.path)
                     );
                 }
             }
         }
         PlaylistAction::Create { name } => {
             let p = db.create_playlist(&name)?;
-            println!("created playlist {} \"{}\"", p.id, p.name);
+            println!("created playlist {} \"{}\"", p.id, shown(&p.name));
         }
         PlaylistAction::Add { name, tracks } => {
             let p = db.find_playlist(&name)?;
@@ -141,7 +142,7 @@ pub fn playlist(core: &Core, action: PlaylistAction) -> Result<ExitCode> {
                 .map(|t| track_id(core, t))
                 .collect::<Result<Vec<_>>>()?;
             let p = db.add_to_playlist(p.id, &ids, "user")?;
-            println!("{}: {} tracks", p.name, p.tracks);
+            println!("{}: {} tracks", shown(&p.name), p.tracks);
         }
         PlaylistAction::Import { file, name, json } => {
             let report = playgenie::playlists::import(db, &file, name.as_deref())?;
@@ -150,10 +151,13 @@ pub fn playlist(core: &Core, action: PlaylistAction) -> Result<ExitCode> {
             } else {
                 println!(
                     "imported \"{}\": {} of {} entries ({:?})",
-                    report.playlist.name, report.imported, report.entries, report.format
+                    shown(&report.playlist.name),
+                    report.imported,
+                    report.entries,
+                    report.format
                 );
                 for problem in &report.problems {
-                    println!("  skipped {problem}");
+                    println!("  skipped {}", shown(&problem.to_string()));
                 }
             }
         }
@@ -168,17 +172,24 @@ pub fn playlist(core: &Core, action: PlaylistAction) -> Result<ExitCode> {
                 FormatArg::M3u => ExportFormat::M3u,
                 FormatArg::Xspf => ExportFormat::Xspf,
             };
-            let written = playgenie::playlists::export(db, p.id, &out, format, relative)?;
+            let written = playgenie::playlists::export(
+                db,
+                &core.paths().own_files(),
+                p.id,
+                &out,
+                format,
+                relative,
+            )?;
             println!(
                 "wrote {written} tracks of \"{}\" to {}",
-                p.name,
+                shown(&p.name),
                 out.display()
             );
         }
         PlaylistAction::Delete { name } => {
             let p = db.find_playlist(&name)?;
             db.delete_playlist(p.id)?;
-            println!("deleted playlist \"{}\"", p.name);
+            println!("deleted playlist \"{}\"", shown(&p.name));
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -211,14 +222,14 @@ pub fn history(core: &Core, action: HistoryAction) -> Result<ExitCode> {
                 if !report.unmatched.is_empty() {
                     println!("not in the library ({} tracks):", report.unmatched.len());
                     for (name, n) in report.unmatched.iter().take(20) {
-                        println!("  {n}× {name}");
+                        println!("  {n}× {}", shown(name));
                     }
                     if report.unmatched.len() > 20 {
                         println!("  … and {} more", report.unmatched.len() - 20);
                     }
                 }
                 for problem in &report.problems {
-                    println!("  skipped {problem}");
+                    println!("  skipped {}", shown(&problem.to_string()));
                 }
             }
         }
@@ -235,8 +246,8 @@ pub fn history(core: &Core, action: HistoryAction) -> Result<ExitCode> {
                     println!(
                         "{}\t{} – {}\t{} heard\t{}{}\t{}",
                         p.started_at_ms / 1000,
-                        p.artist,
-                        p.title,
+                        shown(&p.artist),
+                        shown(&p.title),
                         clock(p.listened_ms as f64),
                         p.end_reason,
                         at,
@@ -284,7 +295,11 @@ pub fn play(
         playlist_id: None,
     };
     player.play(queue, 0, context)?;
-    let deadline = seconds.map(|s| Instant::now() + Duration::from_secs_f64(s.max(0.0)));
+    // `seconds` is checked by the parser (finite, positive, at most a
+    // week); try_from keeps even an unchecked value from panicking.
+    let deadline = seconds
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        .and_then(|d| Instant::now().checked_add(d));
     let mut plays = Vec::new();
     let mut started = false;
     let mut announced = None;
@@ -303,11 +318,11 @@ pub fn play(
             PlayerEvent::State(state) => {
                 if let Some(error) = &state.error {
                     if announced.as_deref() != Some(error.as_str()) {
-                        eprintln!("playgenie: {error}");
+                        eprintln!("playgenie: {}", shown(error));
                     }
                 }
                 if let Some(track) = &state.track {
-                    let name = format!("{} – {}", track.artist, track.title);
+                    let name = format!("{} – {}", shown(&track.artist), shown(&track.title));
                     if announced.as_deref() != Some(name.as_str()) {
                         println!("playing {name} through {}", state.output);
                         announced = Some(name);
@@ -326,7 +341,7 @@ pub fn play(
                     "  {} after {} heard ({} at {})",
                     play.end_reason.as_str(),
                     clock(play.listened_ms as f64),
-                    play.title,
+                    shown(&play.title),
                     clock(play.end_position_ms.unwrap_or(0) as f64)
                 );
                 plays.push(play);
@@ -341,6 +356,10 @@ pub fn play(
     }
     let library_plays: Vec<_> = plays.into_iter().filter(|p| p.track_id.is_some()).collect();
     core.db().record_plays(&library_plays)?;
+    if !started {
+        eprintln!("playgenie: nothing could be played");
+        return Ok(ExitCode::FAILURE);
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -10,6 +10,7 @@ use playgenie::model_store::ModelStore;
 use playgenie::playlists::ExportFormat;
 use playgenie::{ComputeBackend, Core, Error, Result};
 
+use super::args::shown;
 use super::to_json;
 
 #[derive(Debug, Subcommand)]
@@ -29,8 +30,8 @@ pub struct CompleteArgs {
     /// A playlist's name (or id), or a playlist file (M3U/M3U8, PLS, XSPF).
     #[arg(long)]
     playlist: String,
-    /// How many tracks to add.
-    #[arg(short, default_value_t = 10)]
+    /// How many tracks to add (1 to 1000).
+    #[arg(short, default_value_t = 10, value_parser = super::args::track_count)]
     k: usize,
     /// Write the completed playlist (the playlist, then the suggestions).
     #[arg(long)]
@@ -39,10 +40,10 @@ pub struct CompleteArgs {
     #[arg(long)]
     explain: bool,
     /// 0 = familiar, 1 = discovery.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, value_parser = super::args::unit_interval)]
     adventurousness: f32,
-    /// No artist twice within this many tracks.
-    #[arg(long, default_value_t = 3)]
+    /// No artist twice within this many tracks (0 to 1000).
+    #[arg(long, default_value_t = 3, value_parser = super::args::artist_window)]
     artist_window: usize,
     #[arg(long)]
     json: bool,
@@ -58,7 +59,7 @@ pub fn complete(core: &Core, args: CompleteArgs) -> Result<ExitCode> {
     let (name, seed) = if as_file.is_file() {
         let (title, ids, problems) = playgenie::playlists::read_file(db, as_file)?;
         for p in &problems {
-            eprintln!("{}: skipped {p}", as_file.display());
+            eprintln!("{}: skipped {}", as_file.display(), shown(&p.to_string()));
         }
         let stem = as_file
             .file_stem()
@@ -98,10 +99,10 @@ pub fn complete(core: &Core, args: CompleteArgs) -> Result<ExitCode> {
             completion.millis
         );
         for (i, s) in completion.suggestions.iter().enumerate() {
-            println!("{:>3}. {} – {}", i + 1, s.artist, s.title);
+            println!("{:>3}. {} – {}", i + 1, shown(&s.artist), shown(&s.title));
             if args.explain {
                 for reason in &s.reasons {
-                    println!("       {reason}");
+                    println!("       {}", shown(reason));
                 }
             }
         }
@@ -113,7 +114,15 @@ pub fn complete(core: &Core, args: CompleteArgs) -> Result<ExitCode> {
             Some("xspf") => ExportFormat::Xspf,
             _ => ExportFormat::M3u,
         };
-        let written = playgenie::playlists::export_tracks(db, &name, &all, out, format, false)?;
+        let written = playgenie::playlists::export_tracks(
+            db,
+            &core.paths().own_files(),
+            &name,
+            &all,
+            out,
+            format,
+            false,
+        )?;
         eprintln!("wrote {written} tracks to {}", out.display());
     }
     Ok(ExitCode::SUCCESS)

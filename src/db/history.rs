@@ -109,22 +109,38 @@ pub struct MostPlayed {
     pub listened_ms: u64,
 }
 
+/// Rows per transaction of [`Db::record_plays`]: a few milliseconds of
+/// writing, so other writers wait far less than their busy timeout.
+pub const PLAYS_PER_TRANSACTION: usize = 2000;
+
 impl Db {
-    /// Records plays in one transaction. Imported plays already recorded
-    /// (same service, time, artist and title) are skipped; returns how many
-    /// rows were added.
+    /// Records plays, in transactions of at most [`PLAYS_PER_TRANSACTION`]
+    /// rows so that a long import never holds the database past another
+    /// writer's busy timeout (the app's scan or playlist edits go on
+    /// beside it). Imported plays already recorded (same service, time,
+    /// artist and title) are skipped, so an import stopped midway is
+    /// finished by running it again; returns how many rows were added.
     pub fn record_plays(&self, plays: &[NewPlay]) -> Result<usize> {
+        let mut added = 0;
+        for chunk in plays.chunks(PLAYS_PER_TRANSACTION) {
+            added += self.record_plays_at_once(chunk)?;
+        }
+        Ok(added)
+    }
+
+    fn record_plays_at_once(&self, plays: &[NewPlay]) -> Result<usize> {
         let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
         let mut added = 0;
         {
             let mut insert = tx
-                .prepare(
+                .prepare_cached(
                     "INSERT OR IGNORE INTO plays (track_id, artist, title, started_at_ms, listened_ms,
                         end_reason, end_position_ms, duration_ms, source, playlist_id, imported_from)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,
                         (SELECT id FROM playlists WHERE id = ?10), ?11)",
                 )
                 .map_err(|e| self.err(e))?;
+            let ms = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
             for play in plays {
                 added += insert
                     .execute(params![
@@ -132,10 +148,10 @@ impl Db {
                         play.artist,
                         play.title,
                         play.started_at_ms,
-                        play.listened_ms as i64,
+                        ms(play.listened_ms),
                         play.end_reason.as_str(),
-                        play.end_position_ms.map(|p| p as i64),
-                        play.duration_ms.map(|d| d as i64),
+                        play.end_position_ms.map(ms),
+                        play.duration_ms.map(ms),
                         play.source.as_str(),
                         play.playlist_id,
                         play.imported_from,

@@ -26,7 +26,11 @@ pub use history::{DayTotal, EndReason, MostPlayed, NewPlay, PlayRow, PlaySource}
 pub use model_data::{ModelPlay, ModelTrack};
 pub use playlists::{PlayableTrack, PlaylistEntryRow, PlaylistSummary, TrackMatch};
 
-/// Schema history. Append only: never edit a migration that has shipped.
+/// How many migrations there are: the schema version this build writes.
+const MIGRATIONS: usize = 5;
+
+/// Schema history. Append only: never edit a migration that has shipped
+/// (and raise [`MIGRATIONS`] with each one).
 fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(include_str!("../../migrations/0001_foundation.sql")),
@@ -53,30 +57,121 @@ impl std::fmt::Debug for Db {
 
 impl Db {
     /// Opens (creating if needed) the database at `path` and upgrades its
-    /// schema to the latest version.
+    /// schema to the latest version. A file that is not a database, a
+    /// database from a newer PlayGenie and a read-only one are refused with
+    /// their own errors, before anything is written.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
-        let db_err = |source| Error::Database {
-            path: path.clone(),
-            source,
-        };
+        let db_err = |source: rusqlite::Error| classify(&path, source);
         let mut conn = Connection::open(&path).map_err(db_err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(db_err)?;
+        // Reading the version is the first read: it tells a file that is not
+        // a database from one that is.
+        let found: i64 = conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .map_err(db_err)?;
+        let known = MIGRATIONS as i64;
+        if found > known {
+            return Err(Error::NewerSchema {
+                path: path.clone(),
+                found,
+                known,
+            });
+        }
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(db_err)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(db_err)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(db_err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(db_err)?;
         migrations()
             .to_latest(&mut conn)
-            .map_err(|source| Error::Migration {
-                path: path.clone(),
-                source,
+            .map_err(|source| match source {
+                rusqlite_migration::Error::RusqliteError { err, .. } => classify(&path, err),
+                source => Error::Migration {
+                    path: path.clone(),
+                    source,
+                },
             })?;
         tracing::debug!(path = %path.display(), "database open");
         Ok(Self { conn, path })
+    }
+
+    /// SQLite's `quick_check`: the file's pages and indexes are sound
+    /// (milliseconds for a large library). `Err(DatabaseDamaged)` says
+    /// what to do.
+    pub fn check_integrity(&self) -> Result<()> {
+        let mut problems: Vec<String> = Vec::new();
+        let checked = self
+            .conn
+            .prepare("PRAGMA quick_check")
+            .and_then(|mut stmt| {
+                let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;
+                for row in rows {
+                    let row = row?;
+                    if row != "ok" && problems.len() < 3 {
+                        problems.push(row);
+                    }
+                }
+                Ok(())
+            });
+        if let Err(err) = checked {
+            problems.push(err.to_string());
+        }
+        if problems.is_empty() {
+            return Ok(());
+        }
+        Err(damaged(&self.path, problems.join("; ")))
+    }
+
+    /// SQLite's full `integrity_check` (slower than the quick check: it
+    /// also compares every index with its table). Empty when sound.
+    pub fn full_integrity_check(&self) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("PRAGMA integrity_check")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |row| row.get::<_, String>(0))
+            .map_err(|e| self.err(e))?;
+        let mut problems = Vec::new();
+        for row in rows {
+            let row = row.map_err(|e| self.err(e))?;
+            if row != "ok" {
+                problems.push(row);
+            }
+        }
+        Ok(problems)
+    }
+
+    /// Where [`Db::backup`] keeps the last good copy of this database.
+    pub fn backup_path(&self) -> PathBuf {
+        backup_path_of(&self.path)
+    }
+
+    /// Copies the database, consistent as of now, to [`Db::backup_path`]
+    /// (SQLite's `VACUUM INTO` a temporary file, synced, renamed over the
+    /// previous backup), but only after it passes the integrity check: a
+    /// damaged database never replaces the last good copy.
+    pub fn backup(&self) -> Result<PathBuf> {
+        self.check_integrity()?;
+        let dest = self.backup_path();
+        let mut tmp = dest.as_os_str().to_owned();
+        tmp.push(".partial");
+        let tmp = PathBuf::from(tmp);
+        let _ = std::fs::remove_file(&tmp);
+        self.conn
+            .execute("VACUUM INTO ?1", params![tmp.to_string_lossy()])
+            .map_err(|e| self.err(e))?;
+        let synced = std::fs::File::open(&tmp).and_then(|f| f.sync_all());
+        let renamed = synced.and_then(|()| std::fs::rename(&tmp, &dest));
+        if let Err(source) = renamed {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(Error::File { path: dest, source });
+        }
+        tracing::debug!(backup = %dest.display(), "database backed up");
+        Ok(dest)
     }
 
     /// Where the database file is.
@@ -85,10 +180,7 @@ impl Db {
     }
 
     fn err(&self, source: rusqlite::Error) -> Error {
-        Error::Database {
-            path: self.path.clone(),
-            source,
-        }
+        classify(&self.path, source)
     }
 
     /// The schema version (`PRAGMA user_version`, kept by the migrations).
@@ -104,32 +196,26 @@ impl Db {
     }
 
     /// Remembers a library folder. Returns `false` if it was already known.
+    /// One statement, so two processes adding the same folder at once both
+    /// succeed (one adds it).
     pub fn add_library_folder(&self, folder: &Path) -> Result<bool> {
-        let added_at = now();
-        let key = path_key(folder);
-        let known: Option<i64> = self
+        let added = self
             .conn
-            .query_row(
-                "SELECT id FROM library_folders WHERE path = ?1",
-                params![key],
-                |row| row.get(0),
-            )
-            .optional()
-            .map_err(|e| self.err(e))?;
-        if known.is_some() {
-            return Ok(false);
-        }
-        self.conn
             .execute(
-                "INSERT INTO library_folders (path, added_at) VALUES (?1, ?2)",
-                params![key, added_at],
+                "INSERT OR IGNORE INTO library_folders (path, added_at) VALUES (?1, ?2)",
+                params![path_key(folder), now()],
             )
             .map_err(|e| self.err(e))?;
-        Ok(true)
+        Ok(added > 0)
     }
 
     /// Forgets a library folder and the tracks indexed below it. Returns
     /// whether the folder was known.
+    ///
+    /// Only a folder that *is* a library folder removes anything: a path
+    /// that is not one (`/`, a subfolder of a library folder, a typo)
+    /// changes nothing. Tracks that are still below another library folder
+    /// (one nested inside the removed folder, or one containing it) stay.
     pub fn remove_library_folder(&self, folder: &Path) -> Result<bool> {
         let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
         let removed = tx
@@ -138,7 +224,21 @@ impl Db {
                 params![path_key(folder)],
             )
             .map_err(|e| self.err(e))?;
-        let ids: Vec<(i64, Vec<u8>)> = {
+        if removed == 0 {
+            return Ok(false);
+        }
+        let remaining: Vec<PathBuf> = {
+            let mut stmt = tx
+                .prepare("SELECT path FROM library_folders")
+                .map_err(|e| self.err(e))?;
+            let rows = stmt
+                .query_map([], |row| row.get::<_, Vec<u8>>(0))
+                .map_err(|e| self.err(e))?;
+            rows.map(|row| row.map(|bytes| key_path(&bytes)))
+                .collect::<rusqlite::Result<_>>()
+                .map_err(|e| self.err(e))?
+        };
+        let tracks: Vec<(i64, Vec<u8>)> = {
             let mut stmt = tx
                 .prepare("SELECT id, path FROM tracks")
                 .map_err(|e| self.err(e))?;
@@ -148,15 +248,21 @@ impl Db {
             rows.collect::<rusqlite::Result<_>>()
                 .map_err(|e| self.err(e))?
         };
-        for (id, path) in ids {
-            if key_path(&path).starts_with(folder) {
-                tx.execute("DELETE FROM tracks WHERE id = ?1", params![id])
+        let mut forgotten = 0usize;
+        for (id, raw) in tracks {
+            let path = key_path(&raw);
+            let orphaned =
+                path.starts_with(folder) && !remaining.iter().any(|other| path.starts_with(other));
+            if orphaned {
+                forgotten += tx
+                    .execute("DELETE FROM tracks WHERE id = ?1", params![id])
                     .map_err(|e| self.err(e))?;
             }
         }
         tx.commit().map_err(|e| self.err(e))?;
         self.prune_covers()?;
-        Ok(removed > 0)
+        tracing::info!(folder = %folder.display(), tracks = forgotten, "library folder removed");
+        Ok(true)
     }
 
     /// Every library folder, in the order they were added.
@@ -170,6 +276,112 @@ impl Db {
             .map_err(|e| self.err(e))?;
         rows.map(|row| row.map(|bytes| key_path(&bytes)).map_err(|e| self.err(e)))
             .collect()
+    }
+}
+
+/// `<database>.bak`, beside the database.
+pub fn backup_path_of(database: &Path) -> PathBuf {
+    let mut name = database.as_os_str().to_owned();
+    name.push(".bak");
+    PathBuf::from(name)
+}
+
+/// Puts the backup ([`backup_path_of`]) back in place of `database`, after
+/// checking that the backup itself is sound. The file it replaces (with its
+/// WAL and shared-memory files) is kept beside it as
+/// `<database>.damaged-<unix seconds>`; returns that name.
+pub fn restore_backup(database: &Path) -> Result<PathBuf> {
+    let backup = backup_path_of(database);
+    if !backup.is_file() {
+        return Err(Error::Invalid(format!(
+            "there is no backup at {}; PlayGenie makes one after each scan",
+            backup.display()
+        )));
+    }
+    {
+        let copy = Connection::open_with_flags(&backup, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|e| classify(&backup, e))?;
+        let verdict: String = copy
+            .query_row("PRAGMA quick_check", [], |row| row.get(0))
+            .map_err(|e| classify(&backup, e))?;
+        if verdict != "ok" {
+            return Err(Error::DatabaseDamaged {
+                path: backup.clone(),
+                detail: verdict,
+                advice: "The backup is damaged too; move both aside to start a new library".into(),
+            });
+        }
+    }
+    let stamp = now();
+    let mut kept = database.as_os_str().to_owned();
+    kept.push(format!(".damaged-{stamp}"));
+    let kept = PathBuf::from(kept);
+    let file_err = |path: &Path, source| Error::File {
+        path: path.to_path_buf(),
+        source,
+    };
+    if database.exists() {
+        std::fs::rename(database, &kept).map_err(|e| file_err(database, e))?;
+    }
+    for suffix in ["-wal", "-shm"] {
+        let mut side = database.as_os_str().to_owned();
+        side.push(suffix);
+        let side = PathBuf::from(side);
+        if side.exists() {
+            let mut to = kept.as_os_str().to_owned();
+            to.push(suffix);
+            std::fs::rename(&side, PathBuf::from(to)).map_err(|e| file_err(&side, e))?;
+        }
+    }
+    let mut tmp = database.as_os_str().to_owned();
+    tmp.push(".restoring");
+    let tmp = PathBuf::from(tmp);
+    std::fs::copy(&backup, &tmp)
+        .and_then(|_| std::fs::File::open(&tmp)?.sync_all())
+        .and_then(|()| std::fs::rename(&tmp, database))
+        .map_err(|e| file_err(database, e))?;
+    tracing::info!(database = %database.display(), kept = %kept.display(), "database restored from its backup");
+    Ok(kept)
+}
+
+/// A database-damaged error with advice that fits: restore the backup if
+/// there is one.
+fn damaged(path: &Path, detail: String) -> Error {
+    let backup = backup_path_of(path);
+    let advice = if backup.is_file() {
+        format!(
+            "Put back the last good copy ({}) with `playgenie db restore`; the damaged file is kept beside it",
+            backup.display()
+        )
+    } else {
+        format!(
+            "There is no backup; move {} aside and PlayGenie starts a new library (your music files are not affected)",
+            path.display()
+        )
+    };
+    Error::DatabaseDamaged {
+        path: path.to_path_buf(),
+        detail,
+        advice,
+    }
+}
+
+/// SQLite's errors that mean something a person can act on become their
+/// own variants; the rest stay database errors.
+fn classify(path: &Path, source: rusqlite::Error) -> Error {
+    use rusqlite::ErrorCode;
+    match source.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => {
+            damaged(path, source.to_string())
+        }
+        Some(ErrorCode::ReadOnly) => Error::DatabaseReadOnly {
+            path: path.to_path_buf(),
+            source,
+        },
+        _ => Error::Database {
+            path: path.to_path_buf(),
+            source,
+        },
     }
 }
 
@@ -727,6 +939,46 @@ mod tests {
     #[test]
     fn migrations_are_valid() {
         assert!(migrations().validate().is_ok());
+        let files = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+            .expect("migrations folder")
+            .count();
+        assert_eq!(MIGRATIONS, files, "MIGRATIONS must count the migrations");
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused_untouched() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("t.sqlite3");
+        drop(Db::open(&path).expect("open"));
+        let conn = Connection::open(&path).expect("raw");
+        conn.pragma_update(None, "user_version", 99).expect("bump");
+        drop(conn);
+        let err = Db::open(&path).unwrap_err();
+        assert!(err.to_string().contains("newer PlayGenie"), "{err}");
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_database_is_called_damaged() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("t.sqlite3");
+        std::fs::write(&path, vec![0x5a; 8192]).expect("write");
+        let err = Db::open(&path).unwrap_err();
+        assert!(matches!(err, Error::DatabaseDamaged { .. }), "{err}");
+        assert_eq!(std::fs::read(&path).expect("read"), vec![0x5a; 8192]);
+    }
+
+    #[test]
+    fn a_backup_is_a_sound_copy() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = Db::open(dir.path().join("t.sqlite3")).expect("open");
+        db.add_library_folder(Path::new("/music")).expect("add");
+        let backup = db.backup().expect("backup");
+        let copy = Db::open(&backup).expect("open the copy");
+        copy.check_integrity().expect("sound");
+        assert_eq!(
+            copy.library_folders().expect("folders"),
+            vec![PathBuf::from("/music")]
+        );
     }
 
     #[test]

@@ -134,7 +134,7 @@ impl Engine {
     }
 
     fn frames_to_ms(&self, frames: u64) -> u64 {
-        frames * 1000 / self.rate().max(1)
+        frames.saturating_mul(1000) / self.rate().max(1)
     }
 
     fn handle(&mut self, command: Command) {
@@ -236,7 +236,7 @@ impl Engine {
                     let mut offset = 0;
                     if position_ms > 0 {
                         match source.seek(position_ms) {
-                            Ok(()) => offset = position_ms * self.rate() / 1000,
+                            Ok(()) => offset = position_ms.saturating_mul(self.rate()) / 1000,
                             Err(err) => tracing::warn!(%err, "seek failed; playing from the start"),
                         }
                     }
@@ -266,12 +266,10 @@ impl Engine {
 
     fn open(&mut self, index: usize) -> Result<TrackSource, String> {
         let track = &mut self.queue[index];
-        let source = TrackSource::open(
-            &track.file,
-            self.output.rate,
-            self.normalization.gain_db(track),
-        )
-        .map_err(|err| format!("cannot play {}: {err}", track.path))?;
+        let (rate, gain_db) = (self.output.rate, self.normalization.gain_db(track));
+        let source = crate::error::catch_panic(|| TrackSource::open(&track.file, rate, gain_db))
+            .map_err(|panic| format!("cannot play {}: its decoder failed ({panic})", track.path))?
+            .map_err(|err| format!("cannot play {}: {err}", track.path))?;
         if track.duration_ms.is_none() {
             track.duration_ms = source.duration_ms();
         }
@@ -327,10 +325,21 @@ impl Engine {
         let Some((index, source)) = self.feed.as_mut() else {
             return false;
         };
-        if let Some(block) = source.next_block() {
-            self.pending = block;
-            self.pending_at = 0;
-            return true;
+        // A panic in a decoder or the resampler ends this track, not the
+        // player: the next one plays.
+        match crate::error::catch_panic(|| source.next_block()) {
+            Ok(Some(block)) => {
+                self.pending = block;
+                self.pending_at = 0;
+                return true;
+            }
+            Ok(None) => {}
+            Err(panic) => {
+                let path = &self.queue[*index].path;
+                let message = format!("cannot play {path} further: its decoder failed ({panic})");
+                tracing::warn!(%message, "skipping the rest of a track");
+                self.error = Some(message);
+            }
         }
         // The fed track ended: open the next one now, so its first frame
         // follows the last frame of this one.

@@ -41,6 +41,7 @@ impl TrackSource {
     /// Opens `path` for output at `out_rate`, with a gain in dB.
     pub fn open(path: &Path, out_rate: u32, gain_db: f32) -> Result<Self, DecodeError> {
         let opened = open(path)?;
+        // `open` refuses rates outside the playable range.
         let rate = opened.params.sample_rate.unwrap_or(0);
         let mut source = Self {
             opened,
@@ -84,7 +85,7 @@ impl TrackSource {
     /// The track's length in milliseconds, if the container says.
     pub fn duration_ms(&self) -> Option<u64> {
         match (self.opened.num_frames, self.rate) {
-            (Some(frames), rate) if rate > 0 => Some(frames * 1000 / u64::from(rate)),
+            (Some(frames), rate) if rate > 0 => Some(frames.saturating_mul(1000) / u64::from(rate)),
             _ => None,
         }
     }
@@ -162,6 +163,15 @@ impl TrackSource {
             let rate = spec.rate();
             self.scratch.clear();
             buffer.copy_to_vec_interleaved(&mut self.scratch);
+            // NaN would pass the clamp below and break the resampler.
+            crate::analysis::decode::sanitise(&mut self.scratch);
+            if !crate::analysis::decode::SAMPLE_RATES.contains(&rate) {
+                tracing::warn!(
+                    rate,
+                    "a packet with an impossible sample rate ends the track"
+                );
+                return None;
+            }
             if self.rate == 0 {
                 self.rate = rate;
                 self.setup_resampler();

@@ -1,9 +1,14 @@
 //! Everything PlayGenie learns from one audio file: tags, stream facts, a
-//! content fingerprint and the [`FeatureVector`].
+//! content fingerprint and the [`FeatureVector`]. A crate of its own (no
+//! database, no model) so that the scan, the player and the audio fuzz
+//! target (`analysis/fuzz`) share one decoding door.
 
 pub mod cover;
 pub mod decode;
 pub mod features;
+pub mod file;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod tags;
 
 use std::io::{Read, Seek, SeekFrom};
@@ -32,6 +37,20 @@ pub fn analyse(path: &Path, coverage: Coverage) -> Result<Analysis, DecodeError>
     let decoded = decode::decode(path, coverage)?;
     let (tags, picture) = tags::read_with_picture(path);
     let cover = cover::for_track(path, picture.as_deref()).map(|(thumb, _)| thumb);
+    let features = features_of(&decoded)?;
+    Ok(Analysis {
+        tags,
+        stream: decoded.info,
+        features,
+        cover,
+        decoded_s: decoded.decoded_s,
+        bad_packets: decoded.bad_packets,
+    })
+}
+
+/// The feature vector of decoded audio; an error, never a stored NaN, if
+/// any feature is not a finite number.
+pub fn features_of(decoded: &decode::Decoded) -> Result<FeatureVector, DecodeError> {
     let mut extractor = features::Extractor::new();
     for segment in &decoded.segments {
         extractor.add_segment(segment);
@@ -43,14 +62,14 @@ pub fn analyse(path: &Path, coverage: Coverage) -> Result<Analysis, DecodeError>
     let start = &first[..first.len().min(edge)];
     let end = &last[last.len().saturating_sub(edge)..];
     let features = extractor.finish(decoded.loudness, start, end);
-    Ok(Analysis {
-        tags,
-        stream: decoded.info,
-        features,
-        cover,
-        decoded_s: decoded.decoded_s,
-        bad_packets: decoded.bad_packets,
-    })
+    if let Some(bad) = features.to_numeric().iter().position(|x| !x.is_finite()) {
+        // The samples are sanitised, so this is a bug in the extractor; the
+        // file is failed rather than a NaN stored.
+        return Err(DecodeError::Corrupt(format!(
+            "feature {bad} of the analysis is not a finite number"
+        )));
+    }
+    Ok(features)
 }
 
 /// A content fingerprint that survives renames and moves: BLAKE3 over the
@@ -59,7 +78,10 @@ pub fn analyse(path: &Path, coverage: Coverage) -> Result<Analysis, DecodeError>
 /// *and* retagged file is then a new track.
 pub fn fingerprint(path: &Path) -> std::io::Result<String> {
     const CHUNK: u64 = 64 * 1024;
-    let mut file = std::fs::File::open(path)?;
+    let mut file = file::open_regular_file(path).map_err(|err| match err {
+        file::OpenError::Io(io) => io,
+        refused => std::io::Error::other(refused.to_string()),
+    })?;
     let size = file.metadata()?.len();
     let mut hasher = blake3::Hasher::new();
     hasher.update(&size.to_le_bytes());

@@ -21,7 +21,6 @@
 //! (18 s: 61 %). Playback normalisation should therefore prefer a whole-file
 //! loudness pass (or ReplayGain tags) over this first estimate.
 
-use std::fs::File;
 use std::path::Path;
 
 use rubato::audioadapter_buffers::direct::InterleavedSlice;
@@ -86,6 +85,8 @@ impl WindowPlan {
 pub enum DecodeError {
     #[error("cannot open the file: {0}")]
     Open(#[from] std::io::Error),
+    #[error("{0}")]
+    NotAFile(String),
     #[error("not a format PlayGenie can decode ({0})")]
     Unsupported(String),
     #[error("the file has no audio track")]
@@ -117,6 +118,8 @@ pub struct Decoded {
     pub decoded_s: f64,
     /// Packets that failed to decode and were skipped.
     pub bad_packets: usize,
+    /// Samples far beyond full scale that were clipped.
+    pub clipped_samples: usize,
 }
 
 struct Window {
@@ -155,23 +158,37 @@ fn plan(duration: Option<f64>, coverage: Coverage) -> Vec<Window> {
     }
 }
 
-/// An opened stream: the container reader, the audio decoder, and what it
-/// decodes.
 /// An opened audio file: its demuxer, decoder and first audio track (the
 /// player decodes through the same door as the analyser).
-pub(crate) struct Opened {
-    pub(crate) format: Box<dyn FormatReader>,
-    pub(crate) decoder: Box<dyn AudioDecoder>,
-    pub(crate) track_id: u32,
-    pub(crate) params: AudioCodecParameters,
-    pub(crate) num_frames: Option<u64>,
+pub struct Opened {
+    pub format: Box<dyn FormatReader>,
+    pub decoder: Box<dyn AudioDecoder>,
+    pub track_id: u32,
+    pub params: AudioCodecParameters,
+    pub num_frames: Option<u64>,
 }
 
-pub(crate) fn open(path: &Path) -> Result<Opened, DecodeError> {
-    let file = File::open(path)?;
-    let mss = MediaSourceStream::new(Box::new(file), Default::default());
+/// Opens the audio file at `path` (a regular file only, see
+/// [`crate::file::open_regular_file`]).
+pub fn open(path: &Path) -> Result<Opened, DecodeError> {
+    let file = crate::file::open_regular_file(path).map_err(|err| match err {
+        crate::file::OpenError::Io(io) => DecodeError::Open(io),
+        refused @ crate::file::OpenError::NotRegular(_) => {
+            DecodeError::NotAFile(refused.to_string())
+        }
+    })?;
+    open_source(Box::new(file), path.extension().and_then(|e| e.to_str()))
+}
+
+/// Opens audio from any seekable source (a file, bytes in memory), with the
+/// file extension as a hint to the format probe.
+pub fn open_source(
+    source: Box<dyn symphonia::core::io::MediaSource>,
+    extension: Option<&str>,
+) -> Result<Opened, DecodeError> {
+    let mss = MediaSourceStream::new(source, Default::default());
     let mut hint = Hint::new();
-    if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
+    if let Some(ext) = extension {
         hint.with_extension(ext);
     }
     let format = symphonia::default::get_probe()
@@ -196,6 +213,9 @@ pub(crate) fn open(path: &Path) -> Result<Opened, DecodeError> {
         .and_then(|p| p.audio())
         .ok_or(DecodeError::NoAudioTrack)?
         .clone();
+    if let Some(rate) = params.sample_rate.filter(|r| !SAMPLE_RATES.contains(r)) {
+        return Err(bad_rate(rate));
+    }
     let decoder = symphonia::default::get_codecs()
         .make_audio_decoder(&params, &AudioDecoderOptions::default())
         .map_err(|err| DecodeError::Unsupported(err.to_string()))?;
@@ -210,13 +230,27 @@ pub(crate) fn open(path: &Path) -> Result<Opened, DecodeError> {
 
 /// Decodes `path` for analysis.
 pub fn decode(path: &Path, coverage: Coverage) -> Result<Decoded, DecodeError> {
+    decode_opened(open(path)?, coverage).inspect(|decoded| {
+        if decoded.clipped_samples > 0 {
+            tracing::warn!(
+                file = %path.display(),
+                samples = decoded.clipped_samples,
+                "samples far beyond full scale clipped before analysis"
+            );
+        }
+    })
+}
+
+/// Decodes an opened stream for analysis (the fuzz target's door: bytes in
+/// memory through [`open_source`]).
+pub fn decode_opened(opened: Opened, coverage: Coverage) -> Result<Decoded, DecodeError> {
     let Opened {
         mut format,
         mut decoder,
         track_id,
         params,
         num_frames,
-    } = open(path)?;
+    } = opened;
     let codec = symphonia::default::get_codecs()
         .get_audio_decoder(params.codec)
         .map(|d| d.codec.info.short_name.to_string())
@@ -240,6 +274,7 @@ pub fn decode(path: &Path, coverage: Coverage) -> Result<Decoded, DecodeError> {
     let mut decoded_frames = 0u64;
     let mut bad_packets = 0usize;
     let mut interleaved: Vec<f32> = Vec::new();
+    let mut clipped_samples = 0usize;
 
     for window in plan(duration_s, coverage) {
         if window.start_s > 0.0 {
@@ -296,6 +331,9 @@ pub fn decode(path: &Path, coverage: Coverage) -> Result<Decoded, DecodeError> {
             };
             let spec = buffer.spec();
             let rate = spec.rate();
+            if !SAMPLE_RATES.contains(&rate) {
+                return Err(bad_rate(rate));
+            }
             let channels = spec.channels().count().max(1);
             if info.sample_rate == 0 {
                 info.sample_rate = rate;
@@ -306,6 +344,16 @@ pub fn decode(path: &Path, coverage: Coverage) -> Result<Decoded, DecodeError> {
             }
             interleaved.clear();
             buffer.copy_to_vec_interleaved(&mut interleaved);
+            let cleaned = sanitise(&mut interleaved);
+            if cleaned.not_finite > 0 {
+                let n = cleaned.not_finite;
+                return Err(DecodeError::Corrupt(format!(
+                    "{n} NaN or infinite sample{} at {:.1} s; the file is damaged",
+                    if n == 1 { "" } else { "s" },
+                    decoded_frames as f64 / f64::from(rate),
+                )));
+            }
+            clipped_samples += cleaned.clipped;
             let frames = interleaved.len() / channels;
             if frames == 0 {
                 continue;
@@ -333,6 +381,7 @@ pub fn decode(path: &Path, coverage: Coverage) -> Result<Decoded, DecodeError> {
     if decoded_frames == 0 || segments.is_empty() {
         return Err(DecodeError::Empty);
     }
+
     let loudness = meter.map(|m| m.finish()).unwrap_or_default();
     Ok(Decoded {
         decoded_s: decoded_frames as f64 / f64::from(info.sample_rate.max(1)),
@@ -340,7 +389,58 @@ pub fn decode(path: &Path, coverage: Coverage) -> Result<Decoded, DecodeError> {
         segments,
         loudness,
         bad_packets,
+        clipped_samples,
     })
+}
+
+/// The largest sample magnitude kept: 18 dB over full scale. Float files
+/// may legitimately peak above 1.0 (and keep their loudness here); values
+/// beyond this are damage, and squared they would overflow the meter and
+/// the spectra.
+pub const MAX_SAMPLE: f32 = 8.0;
+
+/// What [`sanitise`] replaced.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Cleaned {
+    /// NaN or infinite samples (made silent): the file is damaged.
+    pub not_finite: usize,
+    /// Samples beyond [`MAX_SAMPLE`] (clipped to it).
+    pub clipped: usize,
+}
+
+/// Makes decoded samples safe for the resampler, the meter and the
+/// features: NaN and infinities become silence, absurd values are clipped
+/// to [`MAX_SAMPLE`], and denormals are flushed to zero (they only cost
+/// time). Shared with the player, which plays such a file with the damage
+/// silenced; the analyser refuses it (see [`decode`]).
+pub fn sanitise(samples: &mut [f32]) -> Cleaned {
+    let mut cleaned = Cleaned::default();
+    for x in samples {
+        if !x.is_finite() {
+            *x = 0.0;
+            cleaned.not_finite += 1;
+        } else if x.abs() > MAX_SAMPLE {
+            *x = x.clamp(-MAX_SAMPLE, MAX_SAMPLE);
+            cleaned.clipped += 1;
+        } else if x.abs() < f32::MIN_POSITIVE {
+            *x = 0.0;
+        }
+    }
+    cleaned
+}
+
+/// Sample rates PlayGenie decodes: 1 kHz to 1.536 MHz (DSD-rate PCM). A
+/// rate outside is damage, and resampling from it would need absurd
+/// buffers.
+pub const SAMPLE_RATES: std::ops::RangeInclusive<u32> = 1_000..=1_536_000;
+
+/// The error for a stream rate outside [`SAMPLE_RATES`].
+pub fn bad_rate(rate: u32) -> DecodeError {
+    DecodeError::Corrupt(format!(
+        "the stream says its sample rate is {rate} Hz; PlayGenie plays {} Hz to {} Hz",
+        SAMPLE_RATES.start(),
+        SAMPLE_RATES.end()
+    ))
 }
 
 /// EBU R128 loudness and loudness range (the `ebur128` crate) on the

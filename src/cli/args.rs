@@ -1,0 +1,127 @@
+//! What the CLI accepts and how it shows what it did not write itself.
+//!
+//! Value parsers for clap: every number a person types is checked here,
+//! with a message that gives the allowed range; the core checks the same
+//! limits again for the app ([`playgenie::complete::Request::validate`]).
+//! [`shown`] makes text from files (tags, file names, playlist lines)
+//! safe to print: a control character or escape sequence in a tag is shown
+//! escaped, so it can neither recolour the terminal nor add a fake row.
+
+use std::borrow::Cow;
+
+use playgenie::complete::{MAX_ARTIST_WINDOW, MAX_EPOCHS, MAX_K};
+
+/// The longest `play --seconds`: a week.
+const MAX_PLAY_SECONDS: f64 = 7.0 * 24.0 * 3600.0;
+
+fn integer_in(text: &str, what: &str, low: usize, high: usize) -> Result<usize, String> {
+    let n: usize = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{what} must be a whole number from {low} to {high}"))?;
+    if (low..=high).contains(&n) {
+        Ok(n)
+    } else {
+        Err(format!("{what} must be from {low} to {high}, not {n}"))
+    }
+}
+
+/// `-k`: tracks to add, 1..=1000.
+pub fn track_count(text: &str) -> Result<usize, String> {
+    integer_in(text, "k", 1, MAX_K)
+}
+
+/// `--artist-window`: 0..=1000.
+pub fn artist_window(text: &str) -> Result<usize, String> {
+    integer_in(text, "the artist window", 0, MAX_ARTIST_WINDOW)
+}
+
+/// `--epochs`: 1..=10000.
+pub fn epochs(text: &str) -> Result<usize, String> {
+    integer_in(text, "epochs", 1, MAX_EPOCHS)
+}
+
+/// `--adventurousness`: a number from 0 to 1 (NaN is not one).
+pub fn unit_interval(text: &str) -> Result<f32, String> {
+    let x: f32 = text
+        .trim()
+        .parse()
+        .map_err(|_| "must be a number from 0 (familiar) to 1 (discovery)".to_owned())?;
+    if (0.0..=1.0).contains(&x) {
+        Ok(x)
+    } else {
+        Err(format!(
+            "must be a number from 0 (familiar) to 1 (discovery), not {text}"
+        ))
+    }
+}
+
+/// `--seconds`: more than 0, at most a week, finite.
+pub fn seconds(text: &str) -> Result<f64, String> {
+    let x: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| "must be a number of seconds".to_owned())?;
+    if x > 0.0 && x <= MAX_PLAY_SECONDS {
+        Ok(x)
+    } else {
+        Err(format!(
+            "must be more than 0 and at most {MAX_PLAY_SECONDS} seconds (a week), not {text}"
+        ))
+    }
+}
+
+/// `text` with control characters escaped (`\n`, `\u{1b}`), for printing
+/// text that came from a file to a terminal.
+pub fn shown(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_outside_their_range_are_refused_with_the_range() {
+        assert_eq!(track_count("20"), Ok(20));
+        for bad in [
+            "0",
+            "1001",
+            "18446744073709551615",
+            "99999999999999999999",
+            "-1",
+            "x",
+        ] {
+            let err = track_count(bad).unwrap_err();
+            assert!(err.contains("1 to 1000"), "{bad}: {err}");
+        }
+        for bad in ["NaN", "inf", "-0.1", "1.5"] {
+            assert!(unit_interval(bad).is_err(), "{bad}");
+        }
+        assert_eq!(unit_interval("0.25"), Ok(0.25));
+        for bad in ["inf", "1e300", "NaN", "0", "-3"] {
+            assert!(seconds(bad).is_err(), "{bad}");
+        }
+        assert_eq!(seconds("2.5"), Ok(2.5));
+        assert!(epochs("0").is_err());
+    }
+
+    #[test]
+    fn control_characters_are_shown_escaped() {
+        assert_eq!(shown("plain – ok"), "plain – ok");
+        assert_eq!(shown("a\nb\u{1b}[31m"), "a\\nb\\u{1b}[31m");
+    }
+}
