@@ -605,7 +605,7 @@ fn hostile_audio_never_stops_a_scan() {
         let len = 64 + (rng.next() % 60_000) as usize;
         let payload: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
         if i % 2 == 0 {
-            let format = if rng.next() % 2 == 0 { 1 } else { 3 };
+            let format = if rng.next().is_multiple_of(2) { 1 } else { 3 };
             let bits = [8u16, 16, 24, 32][(rng.next() % 4) as usize];
             let channels = 1 + (rng.next() % 8) as u16;
             let rate = rates[(rng.next() % rates.len() as u64) as usize];
@@ -1093,13 +1093,11 @@ fn hostile_history_files_are_read_or_refused_cleanly() {
     )
     .expect("json");
     let run = import(&ms);
-    let stored = (|| {
-        let shown = common::json(fx.cmd().args(["history", "show", "--json"]));
-        match shown[0]["started_at_ms"].as_i64() {
-            Some(1_612_096_440_000) => fx.intact((before.0, before.1, before.2 + 1)),
-            other => Err(format!("stored {other:?}")),
-        }
-    })();
+    let shown = common::json(fx.cmd().args(["history", "show", "--json"]));
+    let stored = match shown[0]["started_at_ms"].as_i64() {
+        Some(1_612_096_440_000) => fx.intact((before.0, before.1, before.2 + 1)),
+        other => Err(format!("stored {other:?}")),
+    };
     suite.case(
         "13-digit listened_at is milliseconds",
         &run,
