@@ -98,6 +98,7 @@ struct Suite {
 
 impl Suite {
     fn new(area: &'static str) -> Self {
+        println!("\n| area | case | expected | outcome | ms |\n|---|---|---|---|---|");
         Self {
             area,
             rows: Vec::new(),
@@ -139,21 +140,21 @@ impl Suite {
                 run.stderr.trim()
             )
         };
+        // Printed at once, so a row is seen even if a later step panics.
+        let mark = if passed { "pass" } else { "FAIL" };
+        println!(
+            "| {} | {name} | {} | {mark}: {} | {} |",
+            self.area,
+            expect.describe(),
+            got.lines().next().unwrap_or(""),
+            run.millis
+        );
         self.rows
             .push((name.to_owned(), expect.describe(), got, passed, run.millis));
     }
 
-    /// Prints the table and fails if any case failed.
+    /// Fails if any case failed, naming each with its output.
     fn finish(self) {
-        println!("\n| area | case | expected | outcome | ms |\n|---|---|---|---|---|");
-        for (name, expected, got, passed, ms) in &self.rows {
-            let mark = if *passed { "pass" } else { "FAIL" };
-            println!(
-                "| {} | {name} | {expected} | {mark}: {} | {ms} |",
-                self.area,
-                got.lines().next().unwrap_or("")
-            );
-        }
         let failed: Vec<String> = self
             .rows
             .iter()
