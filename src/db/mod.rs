@@ -102,47 +102,21 @@ impl Db {
     /// (milliseconds for a large library). `Err(DatabaseDamaged)` says
     /// what to do.
     pub fn check_integrity(&self) -> Result<()> {
-        let mut problems: Vec<String> = Vec::new();
-        let checked = self
-            .conn
-            .prepare("PRAGMA quick_check")
-            .and_then(|mut stmt| {
-                let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;
-                for row in rows {
-                    let row = row?;
-                    if row != "ok" && problems.len() < 3 {
-                        problems.push(row);
-                    }
-                }
-                Ok(())
-            });
-        if let Err(err) = checked {
-            problems.push(err.to_string());
-        }
+        let problems = match check_rows(&self.conn, "quick_check") {
+            Ok(problems) => problems,
+            Err(err) => vec![err.to_string()],
+        };
         if problems.is_empty() {
             return Ok(());
         }
-        Err(damaged(&self.path, problems.join("; ")))
+        let shown: Vec<&str> = problems.iter().take(3).map(String::as_str).collect();
+        Err(damaged(&self.path, shown.join("; ")))
     }
 
     /// SQLite's full `integrity_check` (slower than the quick check: it
     /// also compares every index with its table). Empty when sound.
     pub fn full_integrity_check(&self) -> Result<Vec<String>> {
-        let mut stmt = self
-            .conn
-            .prepare("PRAGMA integrity_check")
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], |row| row.get::<_, String>(0))
-            .map_err(|e| self.err(e))?;
-        let mut problems = Vec::new();
-        for row in rows {
-            let row = row.map_err(|e| self.err(e))?;
-            if row != "ok" {
-                problems.push(row);
-            }
-        }
-        Ok(problems)
+        check_rows(&self.conn, "integrity_check").map_err(|e| self.err(e))
     }
 
     /// Where [`Db::backup`] keeps the last good copy of this database.
@@ -227,17 +201,8 @@ impl Db {
         if removed == 0 {
             return Ok(false);
         }
-        let remaining: Vec<PathBuf> = {
-            let mut stmt = tx
-                .prepare("SELECT path FROM library_folders")
-                .map_err(|e| self.err(e))?;
-            let rows = stmt
-                .query_map([], |row| row.get::<_, Vec<u8>>(0))
-                .map_err(|e| self.err(e))?;
-            rows.map(|row| row.map(|bytes| key_path(&bytes)))
-                .collect::<rusqlite::Result<_>>()
-                .map_err(|e| self.err(e))?
-        };
+        // The same connection: this reads inside the transaction.
+        let remaining = self.library_folders()?;
         let tracks: Vec<(i64, Vec<u8>)> = {
             let mut stmt = tx
                 .prepare("SELECT id, path FROM tracks")
@@ -279,6 +244,21 @@ impl Db {
     }
 }
 
+/// The rows of `PRAGMA <check>` (quick_check, integrity_check) that are
+/// not "ok": empty when the database is sound.
+fn check_rows(conn: &Connection, check: &str) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare(&format!("PRAGMA {check}"))?;
+    let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;
+    let mut problems = Vec::new();
+    for row in rows {
+        let row = row?;
+        if row != "ok" {
+            problems.push(row);
+        }
+    }
+    Ok(problems)
+}
+
 /// `<database>.bak`, beside the database.
 pub fn backup_path_of(database: &Path) -> PathBuf {
     let mut name = database.as_os_str().to_owned();
@@ -301,13 +281,11 @@ pub fn restore_backup(database: &Path) -> Result<PathBuf> {
     {
         let copy = Connection::open_with_flags(&backup, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
             .map_err(|e| classify(&backup, e))?;
-        let verdict: String = copy
-            .query_row("PRAGMA quick_check", [], |row| row.get(0))
-            .map_err(|e| classify(&backup, e))?;
-        if verdict != "ok" {
+        let problems = check_rows(&copy, "quick_check").map_err(|e| classify(&backup, e))?;
+        if !problems.is_empty() {
             return Err(Error::DatabaseDamaged {
                 path: backup.clone(),
-                detail: verdict,
+                detail: problems.join("; "),
                 advice: "The backup is damaged too; move both aside to start a new library".into(),
             });
         }
