@@ -68,6 +68,9 @@ pub struct DoctorReport {
     pub backend: BackendSummary,
     pub library_folders: Vec<LibraryFolder>,
     pub self_test: Option<SelfTestReport>,
+    /// Things a person should know about this start (a database restored
+    /// from its backup); the app shows them as a banner.
+    pub notices: Vec<String>,
 }
 
 /// Runs the self-test on `backend` and on the CPU.
@@ -99,6 +102,7 @@ pub fn report(core: &Core, backend: &ComputeBackend, run_self_test: bool) -> Res
         } else {
             None
         },
+        notices: Vec::new(),
     })
 }
 

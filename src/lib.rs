@@ -52,6 +52,23 @@ impl Core {
         Ok(Self { paths, db })
     }
 
+    /// Opens the installation, and if its database is damaged and a good
+    /// backup exists, puts the backup back first (the damaged file is kept
+    /// beside it) and says so: the app's way of offering the restore that
+    /// the CLI leaves to `playgenie db restore`. Without a backup the
+    /// damage is the error, as with [`Core::open`].
+    pub fn open_restoring(paths: AppPaths) -> Result<(Self, Option<Restored>)> {
+        match Self::open(paths.clone()) {
+            Err(Error::DatabaseDamaged { detail, .. }) if paths.backup.is_file() => {
+                let kept = db::restore_backup(&paths.database)?;
+                tracing::warn!(%detail, kept = %kept.display(), "damaged database restored from its backup");
+                let core = Self::open(paths)?;
+                Ok((core, Some(Restored { kept, detail })))
+            }
+            other => other.map(|core| (core, None)),
+        }
+    }
+
     /// Opens the installation named by `PLAYGENIE_HOME` or the platform.
     pub fn open_default() -> Result<Self> {
         Self::open(AppPaths::from_env()?)
@@ -137,6 +154,27 @@ impl Core {
             .iter()
             .map(|path| library::summarise(path))
             .collect())
+    }
+}
+
+/// A damaged database that [`Core::open_restoring`] replaced with its
+/// backup.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Restored {
+    /// Where the damaged file was kept.
+    pub kept: PathBuf,
+    /// What SQLite found wrong with it.
+    pub detail: String,
+}
+
+impl Restored {
+    /// The notice a person reads.
+    pub fn notice(&self) -> String {
+        format!(
+            "PlayGenie's database was damaged ({}), so the copy made after the last library scan was put back; changes since that scan are lost. The damaged file is kept as {}.",
+            self.detail,
+            self.kept.display()
+        )
     }
 }
 

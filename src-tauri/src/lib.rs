@@ -50,6 +50,9 @@ pub(crate) struct AppState {
     train_cancel: Mutex<Option<Arc<AtomicBool>>>,
     /// Writes ended plays to the history (joined at exit).
     history_writer: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// What the person should know about this start (a damaged database
+    /// replaced with its backup), shown as a banner.
+    notices: Vec<String>,
 }
 
 impl AppState {
@@ -86,7 +89,9 @@ pub(crate) fn lock_error() -> CommandError {
 async fn app_status(state: State<'_, AppState>) -> Result<DoctorReport, CommandError> {
     let backend = state.backend().await?;
     let core = state.core.lock().map_err(|_| lock_error())?;
-    Ok(doctor::report(&core, &backend, false)?)
+    let mut report = doctor::report(&core, &backend, false)?;
+    report.notices = state.notices.clone();
+    Ok(report)
 }
 
 /// Runs the backend self-test (forward pass + Adam step vs the CPU).
@@ -384,13 +389,15 @@ pub fn run() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let core = match Core::open_default() {
-        Ok(core) => core,
+    let opened = playgenie::AppPaths::from_env().and_then(Core::open_restoring);
+    let (core, restored) = match opened {
+        Ok(opened) => opened,
         Err(err) => {
             eprintln!("playgenie-app: {err}");
             return ExitCode::FAILURE;
         }
     };
+    let notices: Vec<String> = restored.iter().map(playgenie::Restored::notice).collect();
     for dir in &args.library {
         if let Err(err) = core.add_library_folder(dir) {
             eprintln!("playgenie-app: {err}");
@@ -411,6 +418,7 @@ pub fn run() -> ExitCode {
         training: Mutex::new(false),
         train_cancel: Mutex::new(None),
         history_writer: Mutex::new(None),
+        notices,
     };
 
     let result = tauri::Builder::default()

@@ -1,12 +1,14 @@
-// End-to-end: one damaged file among good ones. A float WAV with a NaN
-// sample (it once made the whole scan fail, so no track was ever indexed)
-// sits in a folder of good tracks: in the real window the good tracks
-// appear, and the bad one is listed under the scan errors with its reason.
+// End-to-end: damage the app must survive. A float WAV with a NaN sample
+// (it once made the whole scan fail, so no track was ever indexed) sits in
+// a folder of good tracks: in the real window the good tracks appear, and
+// the bad one is listed under the scan errors with its reason. Then the
+// database file itself is damaged while the app is closed: the next start
+// puts back the copy made after the scan, says so, and the library is there.
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { byTestId, clickTestId, screenshot, startApp, textsOf, waitForTrackCount } from "./harness.mjs";
@@ -37,6 +39,7 @@ function nanWav() {
 
 let app;
 let driver;
+const port = Number(process.env.PLAYGENIE_WEBDRIVER_PORT ?? 4444) + 40;
 
 before(async () => {
   for (const [name, freq] of [["good one", 330], ["good two", 440], ["good three", 550]]) {
@@ -44,7 +47,6 @@ before(async () => {
     assert.equal(made.status, 0, `sox failed: ${made.stderr}`);
   }
   writeFileSync(join(library, "damaged nan.wav"), nanWav());
-  const port = Number(process.env.PLAYGENIE_WEBDRIVER_PORT ?? 4444) + 40;
   app = await startApp({ home, args: ["--library", library], port });
   driver = app.driver;
 });
@@ -61,4 +63,26 @@ test("a WAV with a NaN sample is a scan error; the good tracks beside it are ind
   const [line] = await textsOf(driver, "errors");
   assert.match(line, /^corrupt .*damaged nan\.wav .*1 NaN or infinite sample at/);
   await screenshot(driver, "e2e-hostile-scan-errors.png");
+});
+
+test("a damaged database is put back from its backup at the next start, with a notice", async () => {
+  await app.stop();
+  app = null;
+  const database = join(home, "playgenie.sqlite3");
+  assert.ok(existsSync(`${database}.bak`), "no backup was made after the scan");
+  // The file's pages turn to noise (its write-ahead log, which would
+  // still hold good copies of them, is lost with it).
+  writeFileSync(database, Buffer.alloc(16_384, 0x5a));
+  for (const side of ["-wal", "-shm"]) rmSync(`${database}${side}`, { force: true });
+
+  app = await startApp({ home, args: ["--library", library], port });
+  driver = app.driver;
+  const [notice] = await driver.wait(async () => {
+    const texts = await textsOf(driver, "notice");
+    return texts.length > 0 ? texts : null;
+  }, 60_000, "no notice about the restored database");
+  assert.match(notice, /database was damaged .* put back/);
+  await waitForTrackCount(driver, 3, 120_000, "the restored library lacks its tracks");
+  assert.ok(readdirSync(home).some((name) => name.startsWith("playgenie.sqlite3.damaged-")), "the damaged file was not kept");
+  await screenshot(driver, "e2e-hostile-restored.png");
 });

@@ -58,6 +58,9 @@ export interface AppStatus {
   backend: BackendSummary;
   library_folders: LibraryFolder[];
   self_test: SelfTestReport | null;
+  /** What a person should know about this start (a damaged database put
+   *  back from its backup). */
+  notices: string[];
 }
 
 
