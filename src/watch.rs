@@ -42,8 +42,11 @@ impl LibraryWatcher {
     ) -> Result<Self> {
         let handler = move |result: DebounceEventResult| match result {
             Ok(events) => {
+                // Reads are not changes: the scan's own walk opens every
+                // folder, and counting that as a change rescanned forever.
                 let changed = events
                     .iter()
+                    .filter(|e| !matches!(e.kind, notify::EventKind::Access(_)))
                     .flat_map(|e| e.paths.iter())
                     .filter(|p| !p.starts_with(&ignore))
                     .filter(|p| matters(p))
@@ -224,7 +227,17 @@ mod tests {
             roots.extend(more);
         }
         roots.dedup();
-        assert_eq!(roots, vec![album]);
+        assert_eq!(roots, vec![album.clone()]);
+
+        // Reading is not a change: a scan walks and reads every folder,
+        // and once that was reported as one, rescanning for ever.
+        for _ in 0..3 {
+            let _ = std::fs::read_dir(&album).map(|entries| entries.count());
+            let _ = std::fs::read(album.join("one.flac"));
+        }
+        if let Ok(read) = rx.recv_timeout(Duration::from_secs(2)) {
+            panic!("a read was reported as a change: {read:?}");
+        }
 
         // Unwatched folders report nothing.
         assert!(watcher.sync(&[]).is_empty());
