@@ -646,6 +646,7 @@ fn hostile_audio_never_stops_a_scan() {
     fs::create_dir_all(&dir).expect("dir");
     write_wav_f32(&dir.join("fine.wav"), 44_100, 2.0, tone(500.0));
     mkfifo(&dir.join("pipe.mp3"));
+    mkfifo(&dir.join("cover.jpg"));
     std::os::unix::fs::symlink(&dir, dir.join("loop")).expect("link loop");
     let before = fx.state().expect("state");
     let run = run_bounded(fx.cmd().arg("index").arg(&dir), BOUND);
@@ -660,7 +661,7 @@ fn hostile_audio_never_stops_a_scan() {
             }
         });
     suite.case(
-        "FIFO and link loop in a folder",
+        "FIFOs (pipe.mp3, cover.jpg) and a link loop",
         &run,
         Expect::Ok("music files"),
         after,

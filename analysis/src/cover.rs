@@ -8,6 +8,7 @@
 //! one scan.
 
 use std::collections::HashMap;
+use std::io::Read;
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -109,11 +110,14 @@ fn folder_image(track: &Path) -> Option<Vec<u8>> {
         }
     }
     let (_, path) = best?;
-    let meta = std::fs::metadata(&path).ok()?;
-    if meta.len() as usize > MAX_SOURCE_BYTES {
-        return None;
-    }
-    std::fs::read(&path).ok()
+    // A regular file only (a FIFO named cover.jpg would block the scan),
+    // read through a bound that holds whatever the size claims.
+    let file = crate::file::open_regular_file(&path).ok()?;
+    let mut bytes = Vec::new();
+    std::io::Read::take(file, MAX_SOURCE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .ok()?;
+    (bytes.len() <= MAX_SOURCE_BYTES).then_some(bytes)
 }
 
 /// A thumbnail of `bytes` (any JPEG or PNG), from the cache when this
