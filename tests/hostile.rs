@@ -554,6 +554,19 @@ fn hostile_audio_never_stops_a_scan() {
         },
         Some("unsupported"),
     );
+    // The input that made symphonia's FLAC demuxer overflow (found by the
+    // audio fuzz target; the first two bytes are the harness's own).
+    scan_case(
+        &mut suite,
+        "crafted seektable.flac",
+        |p| {
+            let input =
+                common::crate_dir().join("analysis/fuzz/regressions/audio/flac-seektable-overflow");
+            let bytes = fs::read(input).expect("the fuzz regression input");
+            fs::write(p, &bytes[2..]).expect("write");
+        },
+        Some("corrupt"),
+    );
     scan_case(
         &mut suite,
         "empty.flac",

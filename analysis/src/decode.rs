@@ -199,6 +199,10 @@ pub fn open_source(
             MetadataOptions::default(),
         )
         .map_err(|err| match err {
+            // The header promises more than the file holds.
+            SymError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+                DecodeError::Corrupt("the file ends inside its own header (truncated?)".into())
+            }
             SymError::IoError(io) => DecodeError::Open(io),
             other => DecodeError::Unsupported(other.to_string()),
         })?;
@@ -281,14 +285,20 @@ pub fn decode_opened(opened: Opened, coverage: Coverage) -> Result<Decoded, Deco
             let Some(time) = Time::try_from_secs_f64(window.start_s) else {
                 continue;
             };
-            let seek = format.seek(
-                SeekMode::Coarse,
-                SeekTo::Time {
-                    time,
-                    track_id: Some(track_id),
-                },
-            );
-            if seek.is_err() {
+            // A demuxer can panic on a damaged seek index (symphonia's FLAC
+            // demuxer overflows on a crafted SEEKTABLE, found by the audio
+            // fuzz target): treated like a failed seek, so the file is
+            // still analysed from what was read.
+            let seek = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                format.seek(
+                    SeekMode::Coarse,
+                    SeekTo::Time {
+                        time,
+                        track_id: Some(track_id),
+                    },
+                )
+            }));
+            if !matches!(seek, Ok(Ok(_))) {
                 // Unseekable stream: analyse what the first window gave.
                 break;
             }

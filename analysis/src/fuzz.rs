@@ -11,9 +11,15 @@
 //!   bytes, the rest its samples: the sanitiser, the resampler and every
 //!   feature on arbitrary sample values (NaN, infinities, denormals, huge).
 //!
-//! Any panic is a crash; so is a feature vector that is not finite (the
-//! analyser refuses such audio rather than store it, and for the fuzzer
-//! that refusal is the bug it looks for).
+//! A panic in PlayGenie's code is a crash; so is a feature vector that is
+//! not finite (the analyser refuses such audio rather than store it, and
+//! for the fuzzer that refusal is the bug it looks for). A panic inside a
+//! third-party crate (its location is under Cargo's registry) is what the
+//! scan's and the player's panic boundary contain: it is reported on stderr
+//! once per place and the input counts as refused, so the fuzzer goes on
+//! looking for bugs of ours. (The first it found, an overflow in
+//! symphonia-bundle-flac's seek on a crafted SEEKTABLE, is now contained
+//! at the seek itself, and kept in `regressions/audio`.)
 
 use std::io::Cursor;
 
@@ -57,9 +63,55 @@ pub fn wav(shape: &[u8], samples: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Lets panics located in third-party crates unwind to [`audio`]'s
+/// boundary (each place reported once); every other panic goes to the hook
+/// that was installed before (libFuzzer's, which aborts: a crash).
+fn contain_dependency_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        let seen = std::sync::Mutex::new(std::collections::HashSet::<String>::new());
+        std::panic::set_hook(Box::new(move |info| {
+            let place = info
+                .location()
+                .map(|l| format!("{}:{}", l.file(), l.line()))
+                .unwrap_or_default();
+            let contained = place.contains("/.cargo/registry/");
+            IN_DEPENDENCY.with(|c| c.set(contained));
+            if contained {
+                if seen
+                    .lock()
+                    .map(|mut s| s.insert(place.clone()))
+                    .unwrap_or(false)
+                {
+                    eprintln!("contained a panic in a dependency at {place}: {info}");
+                }
+            } else {
+                previous(info);
+            }
+        }));
+    });
+}
+
 /// Runs one fuzz input through decode -> resample -> features. Panics on a
-/// bug, returns normally on every refusal.
+/// bug of PlayGenie's, returns normally on every refusal.
 pub fn audio(data: &[u8]) {
+    contain_dependency_panics();
+    // What the scan's boundary contains: a dependency's panic. A panic of
+    // ours goes on unwinding (with libFuzzer's hook it has aborted already).
+    if let Err(panic) = std::panic::catch_unwind(|| analyse(data)) {
+        if !IN_DEPENDENCY.with(std::cell::Cell::get) {
+            std::panic::resume_unwind(panic);
+        }
+    }
+}
+
+thread_local! {
+    /// Whether the last panic on this thread was located in a dependency.
+    static IN_DEPENDENCY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+fn analyse(data: &[u8]) {
     let Some((&mode, rest)) = data.split_first() else {
         return;
     };
