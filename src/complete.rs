@@ -384,9 +384,13 @@ pub const MAX_K: usize = 1000;
 /// The longest artist-repeat window a request may set.
 pub const MAX_ARTIST_WINDOW: usize = 1000;
 
+/// The largest offset from UTC there is (UTC+14, Kiribati), in seconds.
+pub const MAX_UTC_OFFSET_S: i64 = 14 * 3600;
+
 impl Request {
     /// Checks what a front end passed: k in 1..=[`MAX_K`], adventurousness
-    /// a number in 0..=1, the artist window at most [`MAX_ARTIST_WINDOW`].
+    /// a number in 0..=1, the artist window at most [`MAX_ARTIST_WINDOW`],
+    /// the UTC offset within ±14 hours.
     pub fn validate(&self) -> Result<()> {
         if !(1..=MAX_K).contains(&self.k) {
             return Err(Error::Invalid(format!(
@@ -398,6 +402,12 @@ impl Request {
             return Err(Error::Invalid(format!(
                 "adventurousness must be a number from 0 (familiar) to 1 (discovery), not {}",
                 self.adventurousness
+            )));
+        }
+        if !(-MAX_UTC_OFFSET_S..=MAX_UTC_OFFSET_S).contains(&self.utc_offset_s) {
+            return Err(Error::Invalid(format!(
+                "the offset from UTC must be within ±14 hours, not {} s",
+                self.utc_offset_s
             )));
         }
         if self.artist_window > MAX_ARTIST_WINDOW {
@@ -771,4 +781,42 @@ fn sound_reason(seed: &ModelTrack, t: &ModelTrack) -> String {
         "close in {} and {} to “{}” ({}{key})",
         aspects[0].1, aspects[1].1, seed.title, aspects[0].2
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request() -> Request {
+        Request {
+            seed: vec![1, 2],
+            k: 10,
+            adventurousness: 0.5,
+            artist_window: 3,
+            exclude: Vec::new(),
+            at: 1_700_000_000,
+            utc_offset_s: 3600,
+            rescore_every: 1,
+        }
+    }
+
+    #[test]
+    fn requests_outside_their_ranges_are_refused_with_the_range() {
+        assert!(request().validate().is_ok());
+        type Change = fn(&mut Request);
+        let cases: [(Change, &str); 6] = [
+            (|r| r.k = 0, "between 1 and 1000"),
+            (|r| r.k = usize::MAX, "between 1 and 1000"),
+            (|r| r.adventurousness = f32::NAN, "from 0 (familiar) to 1"),
+            (|r| r.adventurousness = 1.5, "from 0 (familiar) to 1"),
+            (|r| r.artist_window = 1_000_000, "at most 1000"),
+            (|r| r.utc_offset_s = i64::MIN, "±14 hours"),
+        ];
+        for (change, phrase) in cases {
+            let mut r = request();
+            change(&mut r);
+            let err = r.validate().expect_err("refused").to_string();
+            assert!(err.contains(phrase), "{err}");
+        }
+    }
 }

@@ -67,9 +67,11 @@ pub async fn complete_playlist(
             .unwrap_or_default();
         let request = Request {
             seed,
-            k: k.clamp(1, 100),
+            // Checked by the core (Request::validate), with the range in
+            // the message the UI shows.
+            k,
             adventurousness,
-            artist_window: artist_window.min(50),
+            artist_window,
             exclude: removed,
             at: now,
             utc_offset_s: local_offset_s,
