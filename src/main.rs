@@ -388,7 +388,7 @@ fn run(command: Command) -> playgenie::Result<ExitCode> {
                     .as_deref()
                     .and_then(|c| c.rsplit('/').next())
                     .unwrap_or("");
-                bar.set_message(format!("{} errors, {name}", p.errors));
+                bar.set_message(format!("{} errors, {}", p.errors, args::shown(name)));
             })?;
             bar.finish_and_clear();
             if json {
