@@ -28,6 +28,8 @@ if cargo "${toolchain[@]}" fuzz run -s none audio "$corpus" seeds/audio -- \
   rss=$(grep -o 'peak_rss_mb: *[0-9]*' "$log" | grep -o '[0-9]*$')
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*$')
   echo "audio: clean, ${seconds} s, ${runs:-?} inputs ($(( ${runs:-0} / seconds ))/s), coverage ${cov:-?} edges, corpus $(ls "$corpus" | wc -l) inputs, peak ${rss:-?} MB"
+  # Panics inside dependencies that the boundary contained, one per place.
+  grep -o "contained a panic in a dependency at [^:]*:[0-9]*" "$log" | sort -u
   rm -f "$log"
 else
   echo "audio: FAILED (log: $log)"
