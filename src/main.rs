@@ -6,12 +6,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use playgenie::{doctor, logging, ComputeBackend, Core, DevicePreference};
 
-#[path = "cli/args.rs"]
-mod args;
-#[path = "cli/media.rs"]
-mod media;
-#[path = "cli/model.rs"]
-mod model;
+mod cli;
+
+use cli::{args, media, model};
 
 /// PlayGenie: a private music player that completes your playlists on your
 /// own machine.

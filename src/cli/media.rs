@@ -12,7 +12,7 @@ use playgenie::playlists::ExportFormat;
 use playgenie::{Core, Error, Result};
 
 use super::args::shown;
-use super::to_json;
+use crate::to_json;
 
 #[derive(Debug, Subcommand)]
 pub enum PlaylistAction {
