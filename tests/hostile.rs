@@ -1137,13 +1137,29 @@ fn hostile_history_files_are_read_or_refused_cleanly() {
         .stderr(Stdio::null())
         .spawn()
         .expect("import");
-    std::thread::sleep(Duration::from_millis(1500));
+    // Wait until the import has committed its first rows and is still
+    // running: the playlist is then created in the middle of it.
+    let plays_now = || fx.state().map(|s| s.2).unwrap_or(0);
+    let waited = Instant::now();
+    while plays_now() <= before.2
+        && child.try_wait().ok().flatten().is_none()
+        && waited.elapsed() < BOUND
+    {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let during = child.try_wait().ok().flatten().is_none();
     let run = fx.run(&["playlist", "create", "During the import"]);
     let imported = child.wait().map(|s| s.success()).unwrap_or(false);
-    let after = if imported {
-        fx.state().map(|_| ())
-    } else {
-        Err("the import failed".into())
+    let after = match (imported, during) {
+        (false, _) => Err("the import failed".into()),
+        (true, false) => Err("the import ended before the playlist was created".into()),
+        (true, true) => fx.state().and_then(|(_, _, plays)| {
+            if plays == before.2 + 1 + 300_000 {
+                Ok(())
+            } else {
+                Err(format!("{plays} plays after the import"))
+            }
+        }),
     };
     suite.case(
         "create a playlist during a 300k-row import",
@@ -1501,17 +1517,30 @@ fn hostile_concurrency_and_kills_leave_everything_sound() {
         .cmd()
         .args(["train", "--full", "--epochs", "200"])
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("train");
-    std::thread::sleep(Duration::from_millis(1500));
+    // Killed right after its first epoch: mid-training, whatever the
+    // machine's speed.
+    let mut mid_training = false;
+    if let Some(stderr) = child.stderr.take() {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr).lines() {
+            if line.is_ok_and(|l| l.contains("epoch")) {
+                mid_training = child.try_wait().ok().flatten().is_none();
+                break;
+            }
+        }
+    }
     let _ = child.kill();
     let _ = child.wait();
     let run = fx.run(&["complete", "--playlist", "Mix", "-k", "3"]);
-    let serving = if run.stdout.contains("model v") {
+    let serving = if !mid_training {
+        Err("the training ended before it could be killed".into())
+    } else if run.stdout.contains("model v1") {
         fx.state().map(|_| ())
     } else {
-        Err("no model served after the kill".into())
+        Err("the model in use (v1) did not serve after the kill".into())
     };
     suite.case(
         "SIGKILL during training, then complete",

@@ -129,7 +129,7 @@ impl Db {
     }
 
     fn record_plays_at_once(&self, plays: &[NewPlay]) -> Result<usize> {
-        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        let tx = self.write_transaction()?;
         let mut added = 0;
         {
             let mut insert = tx

@@ -157,6 +157,17 @@ impl Db {
         classify(&self.path, source)
     }
 
+    /// A transaction that takes the write lock at once (`BEGIN
+    /// IMMEDIATE`), so it waits its turn behind another process's writer
+    /// (the busy timeout). A deferred one that read first and then wrote
+    /// failed at once with "database is locked" when another writer had
+    /// committed in between (two indexers at once; found by the hostile
+    /// suite).
+    fn write_transaction(&self) -> Result<rusqlite::Transaction<'_>> {
+        rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| self.err(e))
+    }
+
     /// The schema version (`PRAGMA user_version`, kept by the migrations).
     pub fn schema_version(&self) -> Result<i64> {
         self.conn
@@ -191,7 +202,7 @@ impl Db {
     /// changes nothing. Tracks that are still below another library folder
     /// (one nested inside the removed folder, or one containing it) stay.
     pub fn remove_library_folder(&self, folder: &Path) -> Result<bool> {
-        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        let tx = self.write_transaction()?;
         let removed = tx
             .execute(
                 "DELETE FROM library_folders WHERE path = ?1",
@@ -527,7 +538,7 @@ impl Db {
         files: &[AnalysedFile],
         seen: &dyn Fn(&[u8]) -> bool,
     ) -> Result<WriteCounts> {
-        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        let tx = self.write_transaction()?;
         let mut counts = WriteCounts::default();
         let at = now();
         for file in files {
@@ -699,7 +710,7 @@ impl Db {
             rows.collect::<rusqlite::Result<_>>()
                 .map_err(|e| self.err(e))?
         };
-        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        let tx = self.write_transaction()?;
         let mut forgotten = 0;
         for key in paths {
             let path = key_path(&key);
@@ -716,7 +727,7 @@ impl Db {
 
     /// Marks tracks as missing (their file is gone). Returns how many changed.
     pub fn mark_missing(&self, ids: &[i64]) -> Result<usize> {
-        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        let tx = self.write_transaction()?;
         let mut changed = 0;
         for id in ids {
             changed += tx

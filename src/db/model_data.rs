@@ -156,7 +156,7 @@ impl Db {
                 .wrapping_add(1442695040888963407);
             ((state >> 33) as f32) / (1u64 << 31) as f32
         };
-        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        let tx = self.write_transaction()?;
         let mut ids = Vec::with_capacity(n);
         {
             let mut track = tx

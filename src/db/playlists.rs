@@ -320,7 +320,7 @@ impl Db {
 
     /// Rewrites a playlist's entries in one transaction.
     pub(crate) fn replace_entries(&self, id: i64, entries: &[(i64, String)]) -> Result<()> {
-        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        let tx = self.write_transaction()?;
         let at = now();
         let touched = tx
             .execute(
