@@ -21,6 +21,14 @@ pub use playgenie_analysis::file::{kind_of, open_regular_file, OpenError};
 
 use crate::error::{Error, Result};
 
+/// `path` with `suffix` appended to its last component
+/// (`playgenie.sqlite3` + `-wal`), however odd the name's bytes.
+pub fn with_suffix(path: &Path, suffix: impl AsRef<std::ffi::OsStr>) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
 fn file_error(path: &Path, source: std::io::Error) -> Error {
     Error::File {
         path: path.to_path_buf(),
@@ -75,9 +83,7 @@ impl OwnFiles {
         for base in [database, backup] {
             files.push(base.to_path_buf());
             for suffix in ["-wal", "-shm", "-journal"] {
-                let mut name = base.as_os_str().to_owned();
-                name.push(suffix);
-                files.push(PathBuf::from(name));
+                files.push(with_suffix(base, suffix));
             }
         }
         Self {

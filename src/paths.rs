@@ -17,8 +17,9 @@ pub struct AppPaths {
     pub data_dir: PathBuf,
     /// The SQLite database, the one source of truth.
     pub database: PathBuf,
-    /// The last good copy of the database (made after each scan and
-    /// training; `playgenie db restore` puts it back).
+    /// The last good copy of the database (made after each scan that
+    /// changed the library and each history import; `playgenie db restore`
+    /// puts it back). Always [`crate::db::backup_path_of`] the database.
     pub backup: PathBuf,
     /// Model checkpoints and their configs.
     pub models_dir: PathBuf,
@@ -31,9 +32,10 @@ impl AppPaths {
     /// Paths under an explicit root.
     pub fn under(root: impl AsRef<Path>) -> Self {
         let data_dir = root.as_ref().to_path_buf();
+        let database = data_dir.join("playgenie.sqlite3");
         Self {
-            database: data_dir.join("playgenie.sqlite3"),
-            backup: data_dir.join("playgenie.sqlite3.bak"),
+            backup: crate::db::backup_path_of(&database),
+            database,
             models_dir: data_dir.join("models"),
             exports_dir: data_dir.join("playlists"),
             data_dir,

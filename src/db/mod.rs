@@ -17,6 +17,7 @@ use crate::analysis::{Analysis, FeatureVector, Tags};
 use rusqlite_migration::{Migrations, M};
 
 use crate::error::{Error, Result};
+use crate::fsio::with_suffix;
 
 mod history;
 mod model_data;
@@ -131,9 +132,7 @@ impl Db {
     pub fn backup(&self) -> Result<PathBuf> {
         self.check_integrity()?;
         let dest = self.backup_path();
-        let mut tmp = dest.as_os_str().to_owned();
-        tmp.push(".partial");
-        let tmp = PathBuf::from(tmp);
+        let tmp = with_suffix(&dest, ".partial");
         let _ = std::fs::remove_file(&tmp);
         self.conn
             .execute("VACUUM INTO ?1", params![tmp.to_string_lossy()])
@@ -272,9 +271,7 @@ fn check_rows(conn: &Connection, check: &str) -> rusqlite::Result<Vec<String>> {
 
 /// `<database>.bak`, beside the database.
 pub fn backup_path_of(database: &Path) -> PathBuf {
-    let mut name = database.as_os_str().to_owned();
-    name.push(".bak");
-    PathBuf::from(name)
+    with_suffix(database, ".bak")
 }
 
 /// Puts the backup ([`backup_path_of`]) back in place of `database`, after
@@ -301,10 +298,7 @@ pub fn restore_backup(database: &Path) -> Result<PathBuf> {
             });
         }
     }
-    let stamp = now();
-    let mut kept = database.as_os_str().to_owned();
-    kept.push(format!(".damaged-{stamp}"));
-    let kept = PathBuf::from(kept);
+    let kept = with_suffix(database, format!(".damaged-{}", now()));
     let file_err = |path: &Path, source| Error::File {
         path: path.to_path_buf(),
         source,
@@ -313,18 +307,12 @@ pub fn restore_backup(database: &Path) -> Result<PathBuf> {
         std::fs::rename(database, &kept).map_err(|e| file_err(database, e))?;
     }
     for suffix in ["-wal", "-shm"] {
-        let mut side = database.as_os_str().to_owned();
-        side.push(suffix);
-        let side = PathBuf::from(side);
+        let side = with_suffix(database, suffix);
         if side.exists() {
-            let mut to = kept.as_os_str().to_owned();
-            to.push(suffix);
-            std::fs::rename(&side, PathBuf::from(to)).map_err(|e| file_err(&side, e))?;
+            std::fs::rename(&side, with_suffix(&kept, suffix)).map_err(|e| file_err(&side, e))?;
         }
     }
-    let mut tmp = database.as_os_str().to_owned();
-    tmp.push(".restoring");
-    let tmp = PathBuf::from(tmp);
+    let tmp = with_suffix(database, ".restoring");
     std::fs::copy(&backup, &tmp)
         .and_then(|_| std::fs::File::open(&tmp)?.sync_all())
         .and_then(|()| std::fs::rename(&tmp, database))

@@ -163,8 +163,6 @@ impl TrackSource {
             let rate = spec.rate();
             self.scratch.clear();
             buffer.copy_to_vec_interleaved(&mut self.scratch);
-            // NaN would pass the clamp below and break the resampler.
-            crate::analysis::decode::sanitise(&mut self.scratch);
             if !crate::analysis::decode::SAMPLE_RATES.contains(&rate) {
                 tracing::warn!(
                     rate,
@@ -172,6 +170,8 @@ impl TrackSource {
                 );
                 return None;
             }
+            // NaN would pass the clamp below and break the resampler.
+            crate::analysis::decode::sanitise(&mut self.scratch);
             if self.rate == 0 {
                 self.rate = rate;
                 self.setup_resampler();
