@@ -97,6 +97,15 @@ pub enum DecodeError {
     Empty,
 }
 
+impl From<crate::file::OpenError> for DecodeError {
+    fn from(err: crate::file::OpenError) -> Self {
+        match err {
+            crate::file::OpenError::Io(io) => Self::Open(io),
+            refused @ crate::file::OpenError::NotRegular(_) => Self::NotAFile(refused.to_string()),
+        }
+    }
+}
+
 /// Technical facts about the stream.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StreamInfo {
@@ -171,12 +180,7 @@ pub struct Opened {
 /// Opens the audio file at `path` (a regular file only, see
 /// [`crate::file::open_regular_file`]).
 pub fn open(path: &Path) -> Result<Opened, DecodeError> {
-    let file = crate::file::open_regular_file(path).map_err(|err| match err {
-        crate::file::OpenError::Io(io) => DecodeError::Open(io),
-        refused @ crate::file::OpenError::NotRegular(_) => {
-            DecodeError::NotAFile(refused.to_string())
-        }
-    })?;
+    let file = crate::file::open_regular_file(path)?;
     open_source(Box::new(file), path.extension().and_then(|e| e.to_str()))
 }
 

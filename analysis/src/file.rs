@@ -17,6 +17,17 @@ pub enum OpenError {
     NotRegular(&'static str),
 }
 
+/// For callers that speak `io::Error` (the fingerprint): a refusal becomes
+/// an error of kind `InvalidInput` with the refusal's words.
+impl From<OpenError> for std::io::Error {
+    fn from(err: OpenError) -> Self {
+        match err {
+            OpenError::Io(io) => io,
+            refused => std::io::Error::new(std::io::ErrorKind::InvalidInput, refused.to_string()),
+        }
+    }
+}
+
 /// What a file that is not a regular file is, in words ("a named pipe
 /// (FIFO)", "a character device").
 pub fn kind_of(meta: &Metadata) -> &'static str {

@@ -78,10 +78,7 @@ pub fn features_of(decoded: &decode::Decoded) -> Result<FeatureVector, DecodeErr
 /// *and* retagged file is then a new track.
 pub fn fingerprint(path: &Path) -> std::io::Result<String> {
     const CHUNK: u64 = 64 * 1024;
-    let mut file = file::open_regular_file(path).map_err(|err| match err {
-        file::OpenError::Io(io) => io,
-        refused => std::io::Error::other(refused.to_string()),
-    })?;
+    let mut file = file::open_regular_file(path)?;
     let size = file.metadata()?.len();
     let mut hasher = blake3::Hasher::new();
     hasher.update(&size.to_le_bytes());
