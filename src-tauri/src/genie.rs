@@ -7,9 +7,9 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use playgenie::complete::{self, Completion, Engine, Request, TrainMode};
-use playgenie::model_store::{CheckpointMeta, ModelStore};
-use playgenie::CoreEvent;
+use playgenie_core::complete::{self, Completion, Engine, Request, TrainMode};
+use playgenie_core::model_store::{CheckpointMeta, ModelStore};
+use playgenie_core::CoreEvent;
 use serde::Serialize;
 use tauri::{AppHandle, Manager, State};
 
@@ -57,7 +57,7 @@ pub async fn complete_playlist(
         removed.extend(exclude);
         let mut slot = state.engine.lock().map_err(|_| lock_error())?;
         if slot.is_none() {
-            let db = playgenie::Db::open(&state.paths.database)?;
+            let db = playgenie_core::Db::open(&state.paths.database)?;
             *slot = Some(Engine::load(&db, &store(&state), &backend)?);
         }
         let engine = slot.as_ref().ok_or_else(lock_error)?;
@@ -215,14 +215,14 @@ pub fn fine_tune_if_due(app: &AppHandle) {
 pub fn train_if_needed(app: &AppHandle) {
     let state = app.state::<AppState>();
     let store = store(&state);
-    let fits = (|| -> playgenie::Result<bool> {
+    let fits = (|| -> playgenie_core::Result<bool> {
         let Some(current) = store.current_meta()? else {
             return Ok(false);
         };
         let core = state
             .core
             .lock()
-            .map_err(|_| playgenie::Error::Model("busy".into()))?;
+            .map_err(|_| playgenie_core::Error::Model("busy".into()))?;
         let ids = core.db().model_track_ids()?;
         Ok(ids.is_empty() || current.tracks == ids)
     })();
@@ -254,7 +254,7 @@ fn start_training(app: &AppHandle, mode: TrainMode) -> bool {
             let result = (|| {
                 let backend = state
                     .backend
-                    .get_or_init(playgenie::ComputeBackend::from_env)
+                    .get_or_init(playgenie_core::ComputeBackend::from_env)
                     .clone();
                 emit(
                     &app,
@@ -263,7 +263,7 @@ fn start_training(app: &AppHandle, mode: TrainMode) -> bool {
                         mode,
                     },
                 );
-                let db = playgenie::Db::open(&state.paths.database)?;
+                let db = playgenie_core::Db::open(&state.paths.database)?;
                 complete::train(
                     &db,
                     &store(&state),

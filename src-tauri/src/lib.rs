@@ -14,12 +14,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use playgenie::db::{LibraryRow, ScanErrorRow};
-use playgenie::doctor::{self, DoctorReport, SelfTestReport};
-use playgenie::player::{OutputChoice, Player, PlayerEvent};
-use playgenie::scan::ScanOptions;
-use playgenie::watch::{self, LibraryWatcher};
-use playgenie::{logging, AppPaths, ComputeBackend, Core, CoreEvent, Db, LibraryFolder};
+use playgenie_core::db::{LibraryRow, ScanErrorRow};
+use playgenie_core::doctor::{self, DoctorReport, SelfTestReport};
+use playgenie_core::player::{OutputChoice, Player, PlayerEvent};
+use playgenie_core::scan::ScanOptions;
+use playgenie_core::watch::{self, LibraryWatcher};
+use playgenie_core::{logging, AppPaths, ComputeBackend, Core, CoreEvent, Db, LibraryFolder};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, State};
 
@@ -43,7 +43,7 @@ pub(crate) struct AppState {
     player: OnceLock<Player>,
     /// The "Complete playlist" engine, loaded on first use and dropped
     /// when the library or the model changes.
-    engine: Mutex<Option<playgenie::complete::Engine>>,
+    engine: Mutex<Option<playgenie_core::complete::Engine>>,
     /// Set while a model trains.
     training: Mutex<bool>,
     /// The running training's cancel flag.
@@ -72,8 +72,8 @@ impl AppState {
 #[derive(Debug, Serialize)]
 pub(crate) struct CommandError(pub(crate) String);
 
-impl From<playgenie::Error> for CommandError {
-    fn from(err: playgenie::Error) -> Self {
+impl From<playgenie_core::Error> for CommandError {
+    fn from(err: playgenie_core::Error) -> Self {
         tracing::warn!(%err, "command failed");
         Self(err.to_string())
     }
@@ -301,12 +301,12 @@ fn start_scan_in_background(
 /// Starts the player: its state goes to the window, each finished play to
 /// the history (on the player's own database connection) and then to the
 /// window.
-fn start_player(app: &AppHandle, paths: &AppPaths) -> playgenie::Result<Player> {
+fn start_player(app: &AppHandle, paths: &AppPaths) -> playgenie_core::Result<Player> {
     let db = Db::open(&paths.database)?;
     // Plays are written by a thread of their own, so the player never
     // waits on SQLite (a scan may hold the write lock for half a second);
     // it ends when the player does, after writing what it was sent.
-    let (plays, ended) = std::sync::mpsc::channel::<playgenie::db::NewPlay>();
+    let (plays, ended) = std::sync::mpsc::channel::<playgenie_core::db::NewPlay>();
     let writer_app = app.clone();
     let writer = std::thread::Builder::new()
         .name("history-writer".into())
@@ -321,7 +321,7 @@ fn start_player(app: &AppHandle, paths: &AppPaths) -> playgenie::Result<Player> 
                 }
             }
         })
-        .map_err(|err| playgenie::Error::Playback {
+        .map_err(|err| playgenie_core::Error::Playback {
             path: PathBuf::new(),
             reason: format!("cannot start the history writer: {err}"),
         })?;
@@ -389,7 +389,7 @@ pub fn run() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let opened = playgenie::AppPaths::from_env().and_then(Core::open_restoring);
+    let opened = playgenie_core::AppPaths::from_env().and_then(Core::open_restoring);
     let (core, restored) = match opened {
         Ok(opened) => opened,
         Err(err) => {
@@ -397,7 +397,10 @@ pub fn run() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let notices: Vec<String> = restored.iter().map(playgenie::Restored::notice).collect();
+    let notices: Vec<String> = restored
+        .iter()
+        .map(playgenie_core::Restored::notice)
+        .collect();
     for dir in &args.library {
         if let Err(err) = core.add_library_folder(dir) {
             eprintln!("playgenie-app: {err}");

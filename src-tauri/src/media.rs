@@ -3,9 +3,11 @@
 
 use std::path::PathBuf;
 
-use playgenie::db::{DayTotal, MostPlayed, PlayRow, PlaySource, PlaylistEntryRow, PlaylistSummary};
-use playgenie::player::{Normalization, PlayContext, PlayerState};
-use playgenie::playlists::{ExportFormat, ImportReport};
+use playgenie_core::db::{
+    DayTotal, MostPlayed, PlayRow, PlaySource, PlaylistEntryRow, PlaylistSummary,
+};
+use playgenie_core::player::{Normalization, PlayContext, PlayerState};
+use playgenie_core::playlists::{ExportFormat, ImportReport};
 use serde::Serialize;
 use tauri::State;
 
@@ -15,13 +17,13 @@ type Reply<T> = Result<T, CommandError>;
 
 fn with_db<T>(
     state: &AppState,
-    f: impl FnOnce(&playgenie::Db) -> playgenie::Result<T>,
+    f: impl FnOnce(&playgenie_core::Db) -> playgenie_core::Result<T>,
 ) -> Reply<T> {
     let core = state.core.lock().map_err(|_| lock_error())?;
     Ok(f(core.db())?)
 }
 
-fn player(state: &AppState) -> Reply<&playgenie::player::Player> {
+fn player(state: &AppState) -> Reply<&playgenie_core::player::Player> {
     state
         .player
         .get()
@@ -121,7 +123,7 @@ pub async fn export_playlist(
                 .join(format!("{}.{ext}", file_name(&p.name)))
         }
     };
-    let tracks = playgenie::playlists::export(
+    let tracks = playgenie_core::playlists::export(
         core.db(),
         &core.paths().own_files(),
         id,
@@ -158,7 +160,7 @@ fn file_name(name: &str) -> String {
 #[tauri::command]
 pub async fn import_playlist(state: State<'_, AppState>, path: String) -> Reply<ImportReport> {
     with_db(&state, |db| {
-        playgenie::playlists::import(db, std::path::Path::new(&path), None)
+        playgenie_core::playlists::import(db, std::path::Path::new(&path), None)
     })
 }
 
@@ -166,9 +168,9 @@ pub async fn import_playlist(state: State<'_, AppState>, path: String) -> Reply<
 pub async fn import_history(
     state: State<'_, AppState>,
     path: String,
-) -> Reply<playgenie::history::ImportReport> {
+) -> Reply<playgenie_core::history::ImportReport> {
     with_db(&state, |db| {
-        playgenie::history::import(db, std::path::Path::new(&path))
+        playgenie_core::history::import(db, std::path::Path::new(&path))
     })
 }
 

@@ -1,7 +1,5 @@
 //! Running the real `playgenie` binary in the CLI tests: a temporary
 //! PLAYGENIE_HOME, the CPU backend, the silent audio sink, quiet logs.
-//! Each test crate uses its own subset of these helpers.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -36,9 +34,11 @@ pub fn json(cmd: &mut Command) -> Value {
 }
 
 /// This checkout's root, read when the test runs (cargo sets
-/// CARGO_MANIFEST_DIR for it): a test binary that cargo reuses from a build
-/// of the same sources in another checkout still finds *these* files.
-pub fn crate_dir() -> PathBuf {
-    std::env::var_os("CARGO_MANIFEST_DIR")
-        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from)
+/// CARGO_MANIFEST_DIR, the CLI crate's folder, for it): a test binary that
+/// cargo reuses from a build of the same sources in another checkout still
+/// finds *these* files.
+pub fn repo_dir() -> PathBuf {
+    let cli = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    cli.parent().map_or(cli.clone(), Path::to_path_buf)
 }

@@ -5,10 +5,10 @@ use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 
 use clap::Subcommand;
-use playgenie::complete::{self, Engine, Request, TrainMode};
-use playgenie::model_store::ModelStore;
-use playgenie::playlists::ExportFormat;
-use playgenie::{ComputeBackend, Core, Error, Result};
+use playgenie_core::complete::{self, Engine, Request, TrainMode};
+use playgenie_core::model_store::ModelStore;
+use playgenie_core::playlists::ExportFormat;
+use playgenie_core::{ComputeBackend, Core, Error, Result};
 
 use super::args::shown;
 use crate::to_json;
@@ -57,7 +57,7 @@ pub fn complete(core: &Core, args: CompleteArgs) -> Result<ExitCode> {
     let db = core.db();
     let as_file = Path::new(&args.playlist);
     let (name, seed) = if as_file.is_file() {
-        let (title, ids, problems) = playgenie::playlists::read_file(db, as_file)?;
+        let (title, ids, problems) = playgenie_core::playlists::read_file(db, as_file)?;
         for p in &problems {
             eprintln!("{}: skipped {}", as_file.display(), shown(&p.to_string()));
         }
@@ -114,7 +114,7 @@ pub fn complete(core: &Core, args: CompleteArgs) -> Result<ExitCode> {
             Some("xspf") => ExportFormat::Xspf,
             _ => ExportFormat::M3u,
         };
-        let written = playgenie::playlists::export_tracks(
+        let written = playgenie_core::playlists::export_tracks(
             db,
             &core.paths().own_files(),
             &name,

@@ -11,11 +11,11 @@ use std::time::Instant;
 use playgenie_models::ComputeBackend;
 use serde::Serialize;
 
-use crate::bench::median;
-use crate::complete::{self, Engine, Request, TrainMode};
-use crate::db::Db;
-use crate::error::{Error, Result};
-use crate::model_store::ModelStore;
+use crate::error::{CoreError, Error, Result};
+use crate::index::median;
+use playgenie_core::complete::{self, Engine, Request, TrainMode};
+use playgenie_core::db::Db;
+use playgenie_core::model_store::ModelStore;
 
 /// Figures for one catalogue size.
 #[derive(Debug, Clone, Serialize)]
@@ -58,8 +58,9 @@ pub fn run(
     for &n in sizes {
         let dir = tempfile_dir()?;
         let t = Instant::now();
-        let db = Db::open(dir.join("bench.sqlite3"))?;
-        let ids = db.insert_generated_tracks(n, 42)?;
+        let path = dir.join("bench.sqlite3");
+        let db = Db::open(&path)?;
+        let ids = crate::fixture::generated_library(&path, n, 42)?;
         let generate_db_s = t.elapsed().as_secs_f64();
         progress(&format!(
             "{n} tracks: catalogue written in {generate_db_s:.1} s; training {train_epochs} epochs"
@@ -108,7 +109,7 @@ pub fn run(
             cold.complete(&request)?;
             let cold_time = t.elapsed().as_secs_f64() * 1000.0;
             if done.suggestions.len() != k {
-                return Err(Error::Bench(format!(
+                return Err(Error::Failed(format!(
                     "asked for {k} tracks, got {}",
                     done.suggestions.len()
                 )));
@@ -139,7 +140,7 @@ pub fn run(
 
 fn tempfile_dir() -> Result<std::path::PathBuf> {
     let dir = std::env::temp_dir().join(format!("playgenie-bench-complete-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|source| Error::File {
+    std::fs::create_dir_all(&dir).map_err(|source| CoreError::File {
         path: dir.clone(),
         source,
     })?;

@@ -3,17 +3,17 @@
 //! a checkpoint round trip scores identically, generation keeps its
 //! constraints, and a fine-tune that diverges never replaces the model in use.
 
-mod common;
+use crate::common;
 
-use playgenie::model_store::ModelStore;
-use playgenie::playlist_data::{self, Library};
+use playgenie_bench::data::{self as playlist_data, Library};
+use playgenie_core::model_store::ModelStore;
 use playgenie_models::data::{Case, Playlist};
 use playgenie_models::vae::train::{self, Generation, TrainedVae};
 use playgenie_models::vae::VaeConfig;
 use playgenie_models::{BackendKind, ComputeBackend, DevicePreference};
 
 fn mini() -> (Library, Vec<Playlist>, Vec<Case>) {
-    let dir = common::crate_dir().join("tests/data/triplej-mini");
+    let dir = common::repo_dir().join("tests/data/triplej-mini");
     let library = playlist_data::load_tracks(&dir.join("tracks.tsv")).expect("tracks");
     let train = playlist_data::load_playlists(&dir.join("train.jsonl"), &library).expect("train");
     let cases = playlist_data::load_cases(&dir.join("valid.jsonl"), &library).expect("cases");
@@ -207,8 +207,8 @@ fn cancelling_stops_training_with_nothing_produced() {
 
 #[test]
 fn the_fine_tuning_experiment_runs_on_a_programme() {
-    let dir = common::crate_dir().join("tests/data/triplej-mini");
-    let report = playgenie::bench_run::fine_tune_lift(&dir, None, &small(2), 2)
+    let dir = common::repo_dir().join("tests/data/triplej-mini");
+    let report = playgenie_bench::run::fine_tune_lift(&dir, None, &small(2), 2)
         .expect("the experiment runs");
     assert!(
         report.cases > 0 && report.programme_playlists > 0,

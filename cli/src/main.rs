@@ -4,11 +4,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use playgenie::{doctor, logging, ComputeBackend, Core, DevicePreference};
+use playgenie_core::{doctor, logging, ComputeBackend, Core, DevicePreference};
 
-mod cli;
-
-use cli::{args, media, model};
+mod args;
+mod media;
+mod model;
 
 /// PlayGenie: a private music player that completes your playlists on your
 /// own machine.
@@ -312,6 +312,16 @@ enum LibraryAction {
     },
 }
 
+/// Why a command failed: the core's errors and the benchmarks' (which wrap
+/// the core's), shown as one message and its causes.
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    #[error(transparent)]
+    Core(#[from] playgenie_core::Error),
+    #[error(transparent)]
+    Bench(#[from] playgenie_bench::Error),
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     logging::init(cli.verbose);
@@ -329,10 +339,10 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(command: Command) -> playgenie::Result<ExitCode> {
+fn run(command: Command) -> Result<ExitCode, CliError> {
     // Restoring must work exactly when the database cannot be opened.
     if let Command::Db { action } = &command {
-        return database(action);
+        return Ok(database(action)?);
     }
     let core = Core::open_default()?;
     match command {
@@ -361,11 +371,11 @@ fn run(command: Command) -> playgenie::Result<ExitCode> {
             threads,
             json,
         } => {
-            let options = playgenie::scan::ScanOptions {
+            let options = playgenie_core::scan::ScanOptions {
                 coverage: if full {
-                    playgenie::analysis::Coverage::Full
+                    playgenie_core::analysis::Coverage::Full
                 } else {
-                    playgenie::analysis::Coverage::default()
+                    playgenie_core::analysis::Coverage::default()
                 },
                 threads,
             };
@@ -422,7 +432,7 @@ fn run(command: Command) -> playgenie::Result<ExitCode> {
             let config = playgenie_models::vae::VaeConfig::new()
                 .with_epochs(epochs)
                 .with_later_seeds_only(true);
-            let r = playgenie::bench_run::fine_tune_lift(
+            let r = playgenie_bench::run::fine_tune_lift(
                 &data,
                 programme.as_deref(),
                 &config,
@@ -467,7 +477,7 @@ fn run(command: Command) -> playgenie::Result<ExitCode> {
                 },
         } => {
             let backend = ComputeBackend::from_env();
-            let reports = playgenie::bench_complete::run(
+            let reports = playgenie_bench::complete::run(
                 &tracks,
                 train_epochs,
                 rescore_every,
@@ -521,7 +531,7 @@ fn run(command: Command) -> playgenie::Result<ExitCode> {
                 },
         } => {
             let config = playgenie_models::vae::VaeConfig::new().with_epochs(epochs);
-            let r = playgenie::bench_run::vae_speed(&data, &config, repeats)?;
+            let r = playgenie_bench::run::vae_speed(&data, &config, repeats)?;
             if json {
                 println!("{}", to_json(&r));
             } else {
@@ -591,7 +601,7 @@ fn run(command: Command) -> playgenie::Result<ExitCode> {
             if let Some(share) = cold_share {
                 vae = vae.with_cold_share(share);
             }
-            let options = playgenie::bench_run::RunOptions {
+            let options = playgenie_bench::run::RunOptions {
                 data,
                 model,
                 train,
@@ -600,7 +610,7 @@ fn run(command: Command) -> playgenie::Result<ExitCode> {
                 seed,
                 vae,
             };
-            let r = playgenie::bench_run::run(&options)?;
+            let r = playgenie_bench::run::run(&options)?;
             if json {
                 println!("{}", to_json(&r));
             } else {
@@ -622,17 +632,17 @@ fn run(command: Command) -> playgenie::Result<ExitCode> {
                     json,
                 },
         } => {
-            let default = playgenie::analysis::WindowPlan::default();
+            let default = playgenie_core::analysis::WindowPlan::default();
             let coverage = if full {
-                playgenie::analysis::Coverage::Full
+                playgenie_core::analysis::Coverage::Full
             } else {
-                playgenie::analysis::Coverage::Windows(playgenie::analysis::WindowPlan {
+                playgenie_core::analysis::Coverage::Windows(playgenie_core::analysis::WindowPlan {
                     edge_s: edge_s.unwrap_or(default.edge_s),
                     mid_s: mid_s.unwrap_or(default.mid_s),
                     mids: mids.unwrap_or(default.mids),
                 })
             };
-            let b = playgenie::bench::index(&dir, coverage, threads, compare_full, rounds)?;
+            let b = playgenie_bench::index::index(&dir, coverage, threads, compare_full, rounds)?;
             if json {
                 println!("{}", to_json(&b));
             } else {
@@ -726,22 +736,22 @@ fn run(command: Command) -> playgenie::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Playlist { action } => media::playlist(&core, action),
-        Command::Complete(args) => model::complete(&core, args),
+        Command::Playlist { action } => Ok(media::playlist(&core, action)?),
+        Command::Complete(args) => Ok(model::complete(&core, args)?),
         Command::Train {
             full,
             fine_tune: _,
             epochs,
             json,
-        } => model::train(&core, full, epochs, json),
-        Command::Model { action } => model::model(&core, action),
-        Command::Db { action } => database(&action),
-        Command::History { action } => media::history(&core, action),
+        } => Ok(model::train(&core, full, epochs, json)?),
+        Command::Model { action } => Ok(model::model(&core, action)?),
+        Command::Db { action } => Ok(database(&action)?),
+        Command::History { action } => Ok(media::history(&core, action)?),
         Command::Play {
             files,
             silent,
             seconds,
-        } => media::play(&core, &files, silent, seconds),
+        } => Ok(media::play(&core, &files, silent, seconds)?),
         Command::Library { action } => {
             match action {
                 LibraryAction::Add { dir } => {
@@ -792,11 +802,11 @@ fn run(command: Command) -> playgenie::Result<ExitCode> {
 }
 
 /// `playgenie db check|backup|restore`.
-fn database(action: &DbAction) -> playgenie::Result<ExitCode> {
-    let paths = playgenie::AppPaths::from_env()?;
+fn database(action: &DbAction) -> playgenie_core::Result<ExitCode> {
+    let paths = playgenie_core::AppPaths::from_env()?;
     match action {
         DbAction::Restore => {
-            let kept = playgenie::db::restore_backup(&paths.database)?;
+            let kept = playgenie_core::db::restore_backup(&paths.database)?;
             println!(
                 "restored {} from its backup; the file it replaced is kept as {}",
                 paths.database.display(),
@@ -804,7 +814,7 @@ fn database(action: &DbAction) -> playgenie::Result<ExitCode> {
             );
         }
         DbAction::Check => {
-            let db = playgenie::Db::open(&paths.database)?;
+            let db = playgenie_core::Db::open(&paths.database)?;
             db.check_integrity()?;
             let problems = db.full_integrity_check()?;
             if problems.is_empty() {
@@ -818,7 +828,7 @@ fn database(action: &DbAction) -> playgenie::Result<ExitCode> {
             }
         }
         DbAction::Backup => {
-            let db = playgenie::Db::open(&paths.database)?;
+            let db = playgenie_core::Db::open(&paths.database)?;
             let backup = db.backup()?;
             println!("backed up to {}", backup.display());
         }
@@ -826,7 +836,7 @@ fn database(action: &DbAction) -> playgenie::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_run(r: &playgenie::bench_run::RunReport) {
+fn print_run(r: &playgenie_bench::run::RunReport) {
     println!(
         "model {} on {}: {} training playlists, {} tracks; trained in {:.1} s, predicted {} cases in {:.2} s",
         r.model, r.backend, r.train_playlists, r.catalogue, r.train_s, r.metrics.cases, r.predict_s

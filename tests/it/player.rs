@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
-use playgenie::db::{EndReason, NewPlay, PlayableTrack};
-use playgenie::player::{OutputChoice, PlayContext, Player, PlayerEvent, PlayerState, Status};
+use playgenie_core::db::{EndReason, NewPlay, PlayableTrack};
+use playgenie_core::player::{OutputChoice, PlayContext, Player, PlayerEvent, PlayerState, Status};
 
 /// A stereo sine WAV of `seconds` at `rate`.
 fn sine(dir: &Path, name: &str, seconds: f64, rate: u32) -> PathBuf {

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-mod common;
+use crate::common;
 use common::{json, ok, playgenie};
 
 const ALBUM: &str = "Battle for Wesnoth";
@@ -15,7 +15,7 @@ const ALBUM: &str = "Battle for Wesnoth";
 /// A home with the album indexed; returns (home, album folder, track files).
 fn library() -> (tempfile::TempDir, PathBuf, Vec<PathBuf>) {
     let home = tempfile::tempdir().unwrap();
-    let album = common::crate_dir().join("assets/demo-library").join(ALBUM);
+    let album = common::repo_dir().join("assets/demo-library").join(ALBUM);
     let album = std::fs::canonicalize(album).unwrap();
     ok(playgenie(home.path()).arg("index").arg(&album));
     let mut files: Vec<PathBuf> = std::fs::read_dir(&album)

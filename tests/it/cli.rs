@@ -1,7 +1,7 @@
 //! The `playgenie` CLI, run as a person runs it: a real binary, a real
 //! SQLite file in a temporary PLAYGENIE_HOME, real environment variables.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -61,7 +61,7 @@ fn doctor_reports_versions_paths_and_the_cpu_backend() {
 
     assert_eq!(report["backend"]["kind"], "cpu");
     assert_eq!(report["backend"]["preference"], "cpu");
-    let migrations = std::fs::read_dir(common::crate_dir().join("migrations"))
+    let migrations = std::fs::read_dir(common::repo_dir().join("core/migrations"))
         .expect("migrations folder")
         .count();
     assert_eq!(report["schema_version"], migrations);
@@ -175,7 +175,7 @@ fn library_folders_are_remembered_and_bad_ones_explained() {
 
 #[test]
 fn the_demo_library_is_bundled_and_counted() {
-    let demo = common::crate_dir().join("assets/demo-library");
+    let demo = common::repo_dir().join("assets/demo-library");
     let home = tempfile::tempdir().expect("temp dir");
     let output = run(playgenie(home.path()).args(["library", "add"]).arg(&demo));
     assert!(output.status.success());

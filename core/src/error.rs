@@ -65,15 +65,9 @@ pub enum Error {
     /// still work).
     #[error("cannot watch the library for changes: {0}")]
     Watch(String),
-    /// A benchmark data file is missing or malformed (names file and line).
-    #[error(transparent)]
-    Data(#[from] crate::playlist_data::DataError),
     /// A model checkpoint could not be written or read.
     #[error("model checkpoint: {0}")]
     Model(String),
-    /// A benchmark run could not complete.
-    #[error("benchmark: {0}")]
-    Bench(String),
     /// A playlist operation the user asked for cannot be done (no such
     /// playlist, a name already taken, a position out of range).
     #[error("{0}")]

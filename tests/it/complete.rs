@@ -9,11 +9,11 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-mod common;
+use crate::common;
 use common::{json, ok, playgenie};
 
 fn root() -> PathBuf {
-    common::crate_dir()
+    common::repo_dir()
 }
 
 /// A home with the demo library indexed and a two-track playlist "Seed".

@@ -1,12 +1,9 @@
 //! The PlayGenie core: the library, the database, and (growing) history,
 //! playlists, playback and the engine behind "Complete playlist".
 //!
-//! Two front doors use it: the `playgenie` CLI (`src/main.rs`) and the Tauri
-//! app (`src-tauri/`). Both are thin; everything they can do lives here.
+//! Two front doors use it: the `playgenie` CLI (`cli/`) and the Tauri app
+//! (`src-tauri/`). Both are thin; everything they can do lives here.
 
-pub mod bench;
-pub mod bench_complete;
-pub mod bench_run;
 pub mod complete;
 pub mod db;
 pub mod doctor;
@@ -18,7 +15,6 @@ pub mod logging;
 pub mod model_store;
 pub mod paths;
 pub mod player;
-pub mod playlist_data;
 pub mod playlists;
 pub mod scan;
 pub mod watch;

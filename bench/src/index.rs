@@ -13,9 +13,9 @@ use std::time::Instant;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::analysis::{self, Coverage};
-use crate::error::{Error, Result};
-use crate::library::is_audio_file;
+use crate::error::{CoreError, Result};
+use playgenie_core::analysis::{self, Coverage};
+use playgenie_core::library::is_audio_file;
 
 /// The benchmark's figures.
 #[derive(Debug, Clone, Serialize)]
@@ -91,7 +91,7 @@ pub fn index(
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.unwrap_or(0))
         .build()
-        .map_err(|e| Error::Scan(format!("cannot start worker threads: {e}")))?;
+        .map_err(|e| CoreError::Scan(format!("cannot start worker threads: {e}")))?;
     let threads = pool.current_num_threads();
 
     // Rounds alternate the two passes so both see the same page cache and

@@ -6,10 +6,10 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use clap::{Subcommand, ValueEnum};
-use playgenie::db::{PlaySource, PlayableTrack};
-use playgenie::player::{OutputChoice, PlayContext, Player, PlayerEvent, Status};
-use playgenie::playlists::ExportFormat;
-use playgenie::{Core, Error, Result};
+use playgenie_core::db::{PlaySource, PlayableTrack};
+use playgenie_core::player::{OutputChoice, PlayContext, Player, PlayerEvent, Status};
+use playgenie_core::playlists::ExportFormat;
+use playgenie_core::{Core, Error, Result};
 
 use super::args::shown;
 use crate::to_json;
@@ -145,7 +145,7 @@ pub fn playlist(core: &Core, action: PlaylistAction) -> Result<ExitCode> {
             println!("{}: {} tracks", shown(&p.name), p.tracks);
         }
         PlaylistAction::Import { file, name, json } => {
-            let report = playgenie::playlists::import(db, &file, name.as_deref())?;
+            let report = playgenie_core::playlists::import(db, &file, name.as_deref())?;
             if json {
                 println!("{}", to_json(&report));
             } else {
@@ -172,7 +172,7 @@ pub fn playlist(core: &Core, action: PlaylistAction) -> Result<ExitCode> {
                 FormatArg::M3u => ExportFormat::M3u,
                 FormatArg::Xspf => ExportFormat::Xspf,
             };
-            let written = playgenie::playlists::export(
+            let written = playgenie_core::playlists::export(
                 db,
                 &core.paths().own_files(),
                 p.id,
@@ -211,7 +211,7 @@ fn track_id(core: &Core, text: &str) -> Result<i64> {
 pub fn history(core: &Core, action: HistoryAction) -> Result<ExitCode> {
     match action {
         HistoryAction::Import { file, json } => {
-            let report = playgenie::history::import(core.db(), &file)?;
+            let report = playgenie_core::history::import(core.db(), &file)?;
             if json {
                 println!("{}", to_json(&report));
             } else {
@@ -367,7 +367,7 @@ pub fn play(
 fn deadline_passed(
     _player: &Player,
     rx: &mpsc::Receiver<PlayerEvent>,
-    plays: &mut Vec<playgenie::db::NewPlay>,
+    plays: &mut Vec<playgenie_core::db::NewPlay>,
 ) {
     let until = Instant::now() + Duration::from_secs(2);
     while Instant::now() < until {

@@ -16,9 +16,9 @@ use playgenie_models::ComputeBackend;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::bench::median;
+use crate::data::{self as playlist_data, Library};
 use crate::error::{Error, Result};
-use crate::playlist_data::{self, Library};
+use crate::index::median;
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -62,7 +62,7 @@ fn vae_rank(model: &mut vae_train::TrainedVae, cases: &[Case]) -> Result<Vec<Vec
     let queries: Vec<_> = cases.iter().map(Case::query).collect();
     let scores = model
         .scores_many(&queries)
-        .map_err(|e| Error::Bench(e.to_string()))?;
+        .map_err(|e| Error::Failed(e.to_string()))?;
     Ok(scores
         .iter()
         .zip(cases)
@@ -102,8 +102,9 @@ fn write_predictions(
     cases: &[Case],
     ranked: &[Vec<u32>],
 ) -> Result<()> {
-    let io =
-        |source: std::io::Error| Error::Bench(format!("cannot write {}: {source}", path.display()));
+    let io = |source: std::io::Error| {
+        Error::Failed(format!("cannot write {}: {source}", path.display()))
+    };
     let tmp = path.with_extension("jsonl.partial");
     {
         let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp).map_err(io)?);
@@ -172,7 +173,7 @@ pub fn run(options: &RunOptions) -> Result<RunReport> {
                     "epoch"
                 );
             })
-            .map_err(|e| Error::Bench(e.to_string()))?;
+            .map_err(|e| Error::Failed(e.to_string()))?;
         let train_s = started.elapsed().as_secs_f64();
         tracing::info!(
             initial = model.initial_valid_loss,
@@ -196,7 +197,7 @@ pub fn run(options: &RunOptions) -> Result<RunReport> {
             &train,
             online_plays(&cases),
         )
-        .map_err(|e| Error::Bench(e.to_string()))?;
+        .map_err(|e| Error::Failed(e.to_string()))?;
         let train_s = started.elapsed().as_secs_f64();
         let started = Instant::now();
         let ranked = predict(model.as_ref(), &cases);
@@ -270,7 +271,7 @@ fn speed_on(
     repeats: usize,
 ) -> Result<DeviceSpeed> {
     let model = vae_train::fit(&library.catalogue, train, config, backend.device(), |_| {})
-        .map_err(|e| Error::Bench(e.to_string()))?;
+        .map_err(|e| Error::Failed(e.to_string()))?;
     let (artists, _) = library.catalogue.artist_ids();
     let mut generate_ms = Vec::new();
     for (i, case) in cases.iter().cycle().take(repeats + 1).enumerate() {
@@ -278,7 +279,7 @@ fn speed_on(
         let options = vae_train::Generation::default();
         model
             .generate(&case.query(), 20, &artists, &options)
-            .map_err(|e| Error::Bench(e.to_string()))?;
+            .map_err(|e| Error::Failed(e.to_string()))?;
         if i > 0 {
             // The first generation warms caches and kernels.
             generate_ms.push(started.elapsed().as_secs_f64() * 1000.0);
@@ -370,7 +371,9 @@ pub fn fine_tune_lift(
                 .into_iter()
                 .max_by_key(|(u, n)| (*n, std::cmp::Reverse(*u)))
                 .map(|(u, _)| u.to_owned())
-                .ok_or_else(|| Error::Bench("no evaluation case names a programme (user)".into()))?
+                .ok_or_else(|| {
+                    Error::Failed("no evaluation case names a programme (user)".into())
+                })?
         }
     };
     let mine = |user: &Option<String>| user.as_deref() == Some(programme.as_str());
@@ -379,7 +382,7 @@ pub fn fine_tune_lift(
     let eval: Vec<Case> = cases.iter().filter(|c| mine(&c.user)).cloned().collect();
     let episodes = train.len() - others.len();
     if eval.is_empty() || episodes == 0 {
-        return Err(Error::Bench(format!(
+        return Err(Error::Failed(format!(
             "programme \"{programme}\" has {episodes} training episodes and {} evaluation cases; both must be non-zero",
             eval.len()
         )));
@@ -397,10 +400,10 @@ pub fn fine_tune_lift(
         backend.device(),
         |_| {},
     )
-    .map_err(|e| Error::Bench(e.to_string()))?;
+    .map_err(|e| Error::Failed(e.to_string()))?;
     let base_s = started.elapsed().as_secs_f64();
     let base_metrics = score(&mut base)?;
-    let weights = base.weights().map_err(|e| Error::Bench(e.to_string()))?;
+    let weights = base.weights().map_err(|e| Error::Failed(e.to_string()))?;
     let mut prepared = vae_features::Prepared::new(
         &library.catalogue,
         &all,
@@ -417,7 +420,7 @@ pub fn fine_tune_lift(
         &weights,
         backend.device(),
     )
-    .map_err(|e| Error::Bench(e.to_string()))?;
+    .map_err(|e| Error::Failed(e.to_string()))?;
     let with_data_metrics = score(&mut with_data)?;
     let started = Instant::now();
     let tune_config = base.config.clone().with_epochs(tune_epochs);
@@ -429,7 +432,7 @@ pub fn fine_tune_lift(
         backend.device(),
         |_| {},
     )
-    .map_err(|e| Error::Bench(e.to_string()))?;
+    .map_err(|e| Error::Failed(e.to_string()))?;
     let tune_s = started.elapsed().as_secs_f64();
     let tuned_metrics = score(&mut tuned)?;
     Ok(LiftReport {

@@ -15,7 +15,7 @@ fn main() {
     // Read at run time: a build script binary compiled for another checkout
     // (same sources, shared target dir) must still read this one's lock.
     let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default();
-    let lock = Path::new(&manifest_dir).join("Cargo.lock");
+    let lock = Path::new(&manifest_dir).join("../Cargo.lock");
     println!("cargo:rerun-if-changed={}", lock.display());
     let text = std::fs::read_to_string(&lock).unwrap_or_default();
     for (crate_name, var) in REPORTED {

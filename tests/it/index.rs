@@ -5,7 +5,7 @@
 //! known level, a click track at a known tempo, a C major chord); the bundled
 //! demo library supplies real music; bad inputs are made on the spot.
 
-mod common;
+use crate::common;
 
 use std::f32::consts::TAU;
 use std::path::{Path, PathBuf};
@@ -134,7 +134,7 @@ fn generated_signals_read_their_known_truth() {
 
 #[test]
 fn the_demo_library_indexes_with_tags_and_container_durations() {
-    let demo = common::crate_dir().join("assets/demo-library");
+    let demo = common::repo_dir().join("assets/demo-library");
     let home = tempfile::tempdir().expect("home");
     let report = index(home.path(), &demo);
     assert_eq!(report["errors"], 0, "{report}");
@@ -246,7 +246,7 @@ fn bad_inputs_are_recorded_with_a_reason_and_the_scan_goes_on() {
         .collect();
     std::fs::write(dir.join("noise.mp3"), &noise).expect("write");
     // A real Ogg Vorbis file cut to its first 3 KB.
-    let demo = common::crate_dir().join("assets/demo-library/Battle for Wesnoth/knolls.ogg");
+    let demo = common::repo_dir().join("assets/demo-library/Battle for Wesnoth/knolls.ogg");
     let bytes = std::fs::read(&demo).expect("demo file");
     std::fs::write(dir.join("truncated.ogg"), &bytes[..3000]).expect("write");
     // A symlink loop.

@@ -14,7 +14,7 @@
 //! Each area prints its table (`cargo test --test hostile -- --nocapture`);
 //! the cases of an area all run before any failure is reported.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::io::{Seek, SeekFrom, Write};
@@ -561,7 +561,7 @@ fn hostile_audio_never_stops_a_scan() {
         "crafted seektable.flac",
         |p| {
             let input =
-                common::crate_dir().join("analysis/fuzz/regressions/audio/flac-seektable-overflow");
+                common::repo_dir().join("analysis/fuzz/regressions/audio/flac-seektable-overflow");
             let bytes = fs::read(input).expect("the fuzz regression input");
             fs::write(p, &bytes[2..]).expect("write");
         },

@@ -2,14 +2,14 @@
 //!
 //! Value parsers for clap: every number a person types is checked here,
 //! with a message that gives the allowed range; the core checks the same
-//! limits again for the app ([`playgenie::complete::Request::validate`]).
+//! limits again for the app ([`playgenie_core::complete::Request::validate`]).
 //! [`shown`] makes text from files (tags, file names, playlist lines)
 //! safe to print: a control character or escape sequence in a tag is shown
 //! escaped, so it can neither recolour the terminal nor add a fake row.
 
 use std::borrow::Cow;
 
-use playgenie::complete::{MAX_ARTIST_WINDOW, MAX_EPOCHS, MAX_K};
+use playgenie_core::complete::{MAX_ARTIST_WINDOW, MAX_EPOCHS, MAX_K};
 
 /// The longest `play --seconds`: a week.
 const MAX_PLAY_SECONDS: f64 = 7.0 * 24.0 * 3600.0;

@@ -1,0 +1,20 @@
+//! PlayGenie's benchmarks: they print figures, never pass or fail on time.
+//!
+//! - [`data`]: the playlist-continuation sets (`tracks.tsv`, `train.jsonl`,
+//!   `valid.jsonl`), every problem named by file and line;
+//! - [`run`]: `bench run` (a model or baseline on a set, scored with the
+//!   set's metrics), `bench fine-tune` and `bench vae-speed`;
+//! - [`index`]: `bench index`, the analyser's speed and feature quality;
+//! - [`complete`]: `bench complete`, "Complete playlist" latency at scale;
+//! - [`fixture`]: the generated catalogue those scale figures use.
+//!
+//! The `playgenie bench ...` commands of the CLI print what these return.
+
+pub mod complete;
+pub mod data;
+pub mod error;
+pub mod fixture;
+pub mod index;
+pub mod run;
+
+pub use error::{Error, Result};
