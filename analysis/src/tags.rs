@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 /// A track's descriptive metadata.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Tags {
     pub title: String,
     pub artist: String,

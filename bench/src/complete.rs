@@ -13,8 +13,8 @@ use serde::Serialize;
 
 use crate::error::{CoreError, Error, Result};
 use crate::index::median;
-use playgenie_core::complete::{self, Engine, Request, TrainMode};
 use playgenie_core::db::Db;
+use playgenie_core::genie::{self, Genie, Request, TrainMode};
 use playgenie_core::model_store::ModelStore;
 
 /// Figures for one catalogue size.
@@ -67,7 +67,7 @@ pub fn run(
         ));
         let store = ModelStore::new(dir.join("models"));
         let t = Instant::now();
-        complete::train(
+        genie::train(
             &db,
             &store,
             backend,
@@ -78,10 +78,10 @@ pub fn run(
         )?;
         let train_s = t.elapsed().as_secs_f64();
         let t = Instant::now();
-        let engine = Engine::load(&db, &store, backend)?;
+        let engine = Genie::load(&db, &store, backend)?;
         let load_s = t.elapsed().as_secs_f64();
         let cold_store = ModelStore::new(dir.join("no-models"));
-        let cold = Engine::load(&db, &cold_store, backend)?;
+        let cold = Genie::load(&db, &cold_store, backend)?;
         progress(&format!("{n} tracks: trained in {train_s:.1} s, loaded in {load_s:.2} s; timing {requests} requests"));
         let mut state = 7u64;
         let mut pick = || {

@@ -33,12 +33,12 @@ pub enum DataError {
 
 /// The catalogue plus the id map that the playlist files refer to.
 #[derive(Debug, Clone)]
-pub struct Library {
+pub struct Dataset {
     pub catalogue: Catalogue,
     index: HashMap<String, u32>,
 }
 
-impl Library {
+impl Dataset {
     /// The dense index of an external track id.
     pub fn index_of(&self, external: &str) -> Option<u32> {
         self.index.get(external).copied()
@@ -61,7 +61,7 @@ fn read(path: &Path) -> Result<String, DataError> {
 }
 
 /// Reads `tracks.tsv`.
-pub fn load_tracks(path: &Path) -> Result<Library, DataError> {
+pub fn load_tracks(path: &Path) -> Result<Dataset, DataError> {
     let text = read(path)?;
     let bad = |line: usize, message: String| DataError::Line {
         path: path.to_path_buf(),
@@ -117,7 +117,7 @@ pub fn load_tracks(path: &Path) -> Result<Library, DataError> {
         }
         tracks.push(track);
     }
-    Ok(Library {
+    Ok(Dataset {
         catalogue: Catalogue {
             tracks,
             feature_names,
@@ -139,7 +139,7 @@ struct Line {
 /// A parsed line: its fields, then `tracks` (or `seed`) and `heldout`.
 type ParsedLine = (Line, Vec<u32>, Vec<u32>);
 
-fn parse_lines(path: &Path, library: &Library) -> Result<Vec<ParsedLine>, DataError> {
+fn parse_lines(path: &Path, library: &Dataset) -> Result<Vec<ParsedLine>, DataError> {
     let text = read(path)?;
     let mut out = Vec::new();
     for (i, raw) in text.lines().enumerate() {
@@ -179,7 +179,7 @@ fn parse_lines(path: &Path, library: &Library) -> Result<Vec<ParsedLine>, DataEr
 
 /// Reads training playlists; evaluation cases in the file count as
 /// playlists (seed, then held-out tracks).
-pub fn load_playlists(path: &Path, library: &Library) -> Result<Vec<Playlist>, DataError> {
+pub fn load_playlists(path: &Path, library: &Dataset) -> Result<Vec<Playlist>, DataError> {
     Ok(parse_lines(path, library)?
         .into_iter()
         .map(|(line, mut first, second)| {
@@ -195,7 +195,7 @@ pub fn load_playlists(path: &Path, library: &Library) -> Result<Vec<Playlist>, D
 }
 
 /// Reads evaluation cases (lines with `seed` and `heldout`).
-pub fn load_cases(path: &Path, library: &Library) -> Result<Vec<Case>, DataError> {
+pub fn load_cases(path: &Path, library: &Dataset) -> Result<Vec<Case>, DataError> {
     parse_lines(path, library)?
         .into_iter()
         .enumerate()

@@ -16,7 +16,7 @@ use playgenie_models::ComputeBackend;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::data::{self as playlist_data, Library};
+use crate::data::{self as playlist_data, Dataset};
 use crate::error::{Error, Result};
 use crate::index::median;
 
@@ -79,7 +79,7 @@ pub fn predict(model: &(dyn Recommender + Sync), cases: &[Case]) -> Vec<Vec<u32>
 }
 
 /// Scores rankings against the cases' held-out tracks.
-pub fn evaluate(library: &Library, cases: &[Case], ranked: &[Vec<u32>]) -> Report {
+pub fn evaluate(library: &Dataset, cases: &[Case], ranked: &[Vec<u32>]) -> Report {
     let (artists, _) = library.catalogue.artist_ids();
     let per_case: Vec<(usize, metrics::Metrics)> = cases
         .iter()
@@ -98,7 +98,7 @@ pub fn evaluate(library: &Library, cases: &[Case], ranked: &[Vec<u32>]) -> Repor
 /// to a temporary file renamed into place.
 fn write_predictions(
     path: &Path,
-    library: &Library,
+    library: &Dataset,
     cases: &[Case],
     ranked: &[Vec<u32>],
 ) -> Result<()> {
@@ -264,7 +264,7 @@ impl DeviceSpeed {
 
 fn speed_on(
     backend: &ComputeBackend,
-    library: &Library,
+    library: &Dataset,
     train: &[playgenie_models::data::Playlist],
     cases: &[Case],
     config: &VaeConfig,

@@ -1,15 +1,9 @@
-//! What the CLI accepts and how it shows what it did not write itself.
-//!
-//! Value parsers for clap: every number a person types is checked here,
-//! with a message that gives the allowed range; the core checks the same
-//! limits again for the app ([`playgenie_core::complete::Request::validate`]).
-//! [`shown`] makes text from files (tags, file names, playlist lines)
-//! safe to print: a control character or escape sequence in a tag is shown
-//! escaped, so it can neither recolour the terminal nor add a fake row.
+//! What the CLI accepts: value parsers for clap. Every number a person
+//! types is checked here, with a message that gives the allowed range; the
+//! core checks the same limits again for the app
+//! ([`playgenie_core::genie::Request::validate`]).
 
-use std::borrow::Cow;
-
-use playgenie_core::complete::{MAX_ARTIST_WINDOW, MAX_EPOCHS, MAX_K};
+use playgenie_core::genie::{MAX_ARTIST_WINDOW, MAX_EPOCHS, MAX_K};
 
 /// The longest `play --seconds`: a week.
 const MAX_PLAY_SECONDS: f64 = 7.0 * 24.0 * 3600.0;
@@ -71,25 +65,6 @@ pub fn seconds(text: &str) -> Result<f64, String> {
     }
 }
 
-/// `text` with control characters escaped (`\n`, `\u{1b}`), for printing
-/// text that came from a file to a terminal.
-pub fn shown(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
-        return Cow::Borrowed(text);
-    }
-    Cow::Owned(
-        text.chars()
-            .map(|c| {
-                if c.is_control() {
-                    c.escape_default().to_string()
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect(),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,11 +92,5 @@ mod tests {
         }
         assert_eq!(seconds("2.5"), Ok(2.5));
         assert!(epochs("0").is_err());
-    }
-
-    #[test]
-    fn control_characters_are_shown_escaped() {
-        assert_eq!(shown("plain – ok"), "plain – ok");
-        assert_eq!(shown("a\nb\u{1b}[31m"), "a\\nb\\u{1b}[31m");
     }
 }

@@ -1,14 +1,21 @@
 //! `playgenie`: the command-line front door to the PlayGenie core.
+//!
+//! One module per command under [`commands`], each a clap `Args` struct
+//! with its `run`; [`output`] is where JSON and text tables are printed;
+//! [`args`] checks every number a person types. The rules (when to train,
+//! what feedback does, how exports are named) are the core's services,
+//! shared with the app.
 
-use std::path::PathBuf;
+mod args;
+mod commands;
+mod output;
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use playgenie_core::{doctor, logging, ComputeBackend, Core, DevicePreference};
+use playgenie_core::{logging, Core};
 
-mod args;
-mod media;
-mod model;
+use commands::*;
 
 /// PlayGenie: a private music player that completes your playlists on your
 /// own machine.
@@ -26,290 +33,37 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Report versions, data paths, and the compute backend in use.
-    Doctor {
-        /// Print the report as JSON.
-        #[arg(long)]
-        json: bool,
-        /// Also run a forward pass and an Adam step on the backend in use
-        /// and compare the numbers with the CPU's.
-        #[arg(long)]
-        self_test: bool,
-        /// Compute device: auto (a hardware GPU if present), gpu or cpu.
-        #[arg(long, env = playgenie_models::device::DEVICE_ENV, default_value = "auto")]
-        device: DevicePreference,
-    },
+    Doctor(doctor::DoctorArgs),
     /// Add folders to the library and index them: tags, audio features,
     /// errors. Unchanged files are skipped.
-    Index {
-        /// Folders to index (searched recursively).
-        #[arg(required = true)]
-        dirs: Vec<PathBuf>,
-        /// Decode every file in full instead of five windows per track
-        /// (slower; for measuring what the windows cost).
-        #[arg(long)]
-        full: bool,
-        /// Worker threads (default: one per core).
-        #[arg(long)]
-        threads: Option<usize>,
-        /// Print the report as JSON.
-        #[arg(long)]
-        json: bool,
-    },
+    Index(index::IndexArgs),
     /// List every indexed track with its tags, features and status.
-    Tracks {
-        /// Print JSON (every field, features included).
-        #[arg(long)]
-        json: bool,
-    },
+    Tracks(tracks::TracksArgs),
     /// List files that could not be indexed, and why.
-    ScanErrors {
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
+    ScanErrors(scan_errors::ScanErrorsArgs),
     /// Benchmarks that print figures.
-    Bench {
-        #[command(subcommand)]
-        what: BenchWhat,
-    },
+    Bench(bench::BenchArgs),
     /// Manage the folders that make up the music library.
-    Library {
-        #[command(subcommand)]
-        action: LibraryAction,
-    },
+    Library(library::LibraryArgs),
     /// Playlists: list, show, create, add, import, export, delete.
-    Playlist {
-        #[command(subcommand)]
-        action: media::PlaylistAction,
-    },
+    Playlist(playlist::PlaylistArgs),
     /// The listening history: show it, import it from other services.
-    History {
-        #[command(subcommand)]
-        action: media::HistoryAction,
-    },
+    History(history::HistoryArgs),
     /// Continue a playlist with k tracks that fit it and you.
-    Complete(model::CompleteArgs),
+    Complete(complete::CompleteArgs),
+    /// Keep or remove a suggestion, as the app's ✓ and ✕ do.
+    Feedback(feedback::FeedbackArgs),
     /// Train the model on the library and the listening history: a
-    /// fine-tune of the model in use by default, or from scratch.
-    Train {
-        /// From fresh weights instead of fine-tuning.
-        #[arg(long, conflicts_with = "fine_tune")]
-        full: bool,
-        /// Fine-tune the model in use (the default).
-        #[arg(long)]
-        fine_tune: bool,
-        /// Maximum epochs (early stopping may end sooner), 1 to 10000.
-        #[arg(long, value_parser = args::epochs)]
-        epochs: Option<usize>,
-        #[arg(long)]
-        json: bool,
-    },
+    /// fine-tune of the model in use by default, from scratch with --full,
+    /// or what the app would do by itself with --auto.
+    Train(train::TrainArgs),
     /// The database: check it, back it up, or put the last good copy back.
-    Db {
-        #[command(subcommand)]
-        action: DbAction,
-    },
+    Db(db::DbArgs),
     /// Model versions: list them, or put one in use.
-    Model {
-        #[command(subcommand)]
-        action: model::ModelAction,
-    },
+    Model(model::ModelArgs),
     /// Play files (headless, to the default audio device or silently) and
     /// record the plays of library tracks in the history.
-    Play {
-        #[arg(required = true)]
-        files: Vec<PathBuf>,
-        /// Play to a silent sink instead of the audio device.
-        #[arg(long)]
-        silent: bool,
-        /// Stop after this many seconds (more than 0, at most a week).
-        #[arg(long, value_parser = args::seconds)]
-        seconds: Option<f64>,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum BenchWhat {
-    /// The fine-tuning experiment: a VAE trained on every programme but
-    /// one, then fine-tuned on that programme's training episodes, scored
-    /// on its later episodes (its evaluation cases).
-    FineTune {
-        /// A benchmark set with programmes as users (triplej).
-        #[arg(long)]
-        data: PathBuf,
-        /// The programme (default: the one with the most evaluation cases).
-        #[arg(long)]
-        programme: Option<String>,
-        /// Base training epochs (maximum; early stopping may end sooner).
-        #[arg(long, default_value_t = 40)]
-        epochs: usize,
-        /// Fine-tuning epochs (maximum).
-        #[arg(long, default_value_t = 10)]
-        tune_epochs: usize,
-        #[arg(long)]
-        json: bool,
-    },
-    /// Latency of "Complete playlist" (p50/p95 per request) on generated
-    /// catalogues of the given sizes, with a model and from cold start.
-    Complete {
-        /// Catalogue sizes.
-        #[arg(long, value_delimiter = ',', default_value = "10000,100000")]
-        tracks: Vec<usize>,
-        /// Tracks per request.
-        #[arg(short, default_value_t = 20)]
-        k: usize,
-        /// Timed requests per size.
-        #[arg(long, default_value_t = 50)]
-        requests: usize,
-        /// Training epochs before timing (0: an untrained model, which
-        /// answers as fast; 1 also times an epoch at each size).
-        #[arg(long, default_value_t = 0)]
-        train_epochs: usize,
-        /// Re-score the catalogue every N picks (default: PlayGenie's
-        /// choice for the size: every pick up to 20,000 tracks, else once).
-        #[arg(long)]
-        rescore_every: Option<usize>,
-        #[arg(long)]
-        json: bool,
-    },
-    /// Time VAE training epochs and 20-track generations on the backend in
-    /// use (PLAYGENIE_DEVICE / --device) and on the CPU, in one run.
-    VaeSpeed {
-        /// A benchmark set's folder (tracks.tsv, train.jsonl, valid.jsonl).
-        #[arg(long)]
-        data: PathBuf,
-        /// Training epochs to time (the first includes warm-up).
-        #[arg(long, default_value_t = 3)]
-        epochs: usize,
-        /// Generations to time.
-        #[arg(long, default_value_t = 5)]
-        repeats: usize,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Train a playlist-continuation model on a benchmark set, rank up to
-    /// 500 tracks per evaluation case, write them and print the metrics.
-    Run {
-        /// The set's folder (tracks.tsv, train.jsonl, valid.jsonl).
-        #[arg(long)]
-        data: PathBuf,
-        /// vae, or a baseline: popularity, user-popularity, cooccurrence,
-        /// decayed-popularity, user-decayed-popularity, decayed-mix, content-knn.
-        #[arg(long)]
-        model: String,
-        /// Training playlists (default DATA/train.jsonl); evaluation cases in
-        /// it count as playlists.
-        #[arg(long)]
-        train: Option<PathBuf>,
-        /// Evaluation cases (default DATA/valid.jsonl).
-        #[arg(long)]
-        eval: Option<PathBuf>,
-        /// Where to write the rankings, one JSON line per case.
-        #[arg(long)]
-        out: PathBuf,
-        /// Random seed (weights, batches, sampling).
-        #[arg(long, default_value_t = 42)]
-        seed: u64,
-        /// VAE ablation: no listener latent u.
-        #[arg(long)]
-        no_user_latent: bool,
-        /// VAE ablation: no propagation over the co-listening graph.
-        #[arg(long)]
-        no_graph: bool,
-        /// VAE ablation: no time of day / weekday.
-        #[arg(long)]
-        no_context: bool,
-        /// VAE ablation: no content tower or hashed metadata.
-        #[arg(long)]
-        no_content: bool,
-        /// VAE ablation: no time-decayed popularity as of the request.
-        #[arg(long)]
-        no_recency: bool,
-        /// VAE ablation: training examples see every earlier play, not (as
-        /// the evaluation requests do) only the seeds after a cutoff.
-        #[arg(long)]
-        no_seed_views: bool,
-        /// VAE: cap of the annealed KL weight (0 turns the KL term off).
-        #[arg(long)]
-        beta: Option<f64>,
-        /// VAE: maximum training epochs (early stopping may end sooner).
-        #[arg(long)]
-        epochs: Option<usize>,
-        /// VAE: track embedding size.
-        #[arg(long)]
-        dim: Option<usize>,
-        /// VAE: learning rate.
-        #[arg(long)]
-        lr: Option<f64>,
-        /// VAE: share of tracks made to look new in each training epoch.
-        #[arg(long)]
-        cold_share: Option<f64>,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Analyser speed against full decoding, and feature quality
-    /// (precision@5 of neighbours from the same top-level folder of DIR).
-    Index {
-        dir: PathBuf,
-        /// Analyse whole files instead of windows.
-        #[arg(long)]
-        full: bool,
-        /// Seconds decoded at the start and at the end of a long track.
-        #[arg(long)]
-        edge_s: Option<f64>,
-        /// Seconds per window in the middle of a long track.
-        #[arg(long)]
-        mid_s: Option<f64>,
-        /// Number of windows in the middle of a long track.
-        #[arg(long)]
-        mids: Option<usize>,
-        /// Also analyse whole files and report what the windows cost in
-        /// loudness, tempo, key and precision.
-        #[arg(long)]
-        compare_full: bool,
-        /// Rounds of (analyse, full decode); times are medians.
-        #[arg(long, default_value_t = 3)]
-        rounds: usize,
-        /// Worker threads (default: one per core).
-        #[arg(long)]
-        threads: Option<usize>,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum DbAction {
-    /// Run SQLite's full integrity check on the database.
-    Check,
-    /// Copy the database to its backup file now (after the same check).
-    Backup,
-    /// Replace a damaged database with its last good copy (made after
-    /// each scan); the damaged file is kept beside it.
-    Restore,
-}
-
-#[derive(Debug, Subcommand)]
-enum LibraryAction {
-    /// Add a folder of music to the library.
-    Add {
-        /// The folder (searched recursively).
-        dir: PathBuf,
-    },
-    /// Remove a folder and its tracks from the library (files stay on disk).
-    Remove {
-        /// The folder, as added (a folder that no longer exists works too).
-        dir: PathBuf,
-    },
-    /// List the library folders.
-    List {
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
+    Play(play::PlayArgs),
 }
 
 /// Why a command failed: the core's errors and the benchmarks' (which wrap
@@ -328,10 +82,10 @@ fn main() -> ExitCode {
     match run(cli.command) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("playgenie: {}", args::shown(&err.to_string()));
+            eprintln!("playgenie: {}", output::shown(&err.to_string()));
             let mut source = std::error::Error::source(&err);
             while let Some(cause) = source {
-                eprintln!("  caused by: {}", args::shown(&cause.to_string()));
+                eprintln!("  caused by: {}", output::shown(&cause.to_string()));
                 source = cause.source();
             }
             ExitCode::FAILURE
@@ -339,543 +93,24 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(command: Command) -> Result<ExitCode, CliError> {
-    // Restoring must work exactly when the database cannot be opened.
-    if let Command::Db { action } = &command {
-        return Ok(database(action)?);
-    }
-    let core = Core::open_default()?;
+fn run(command: Command) -> Outcome {
+    let core = Core::open_default;
     match command {
-        Command::Doctor {
-            json,
-            self_test,
-            device,
-        } => {
-            let backend = ComputeBackend::select(device);
-            let report = doctor::report(&core, &backend, self_test)?;
-            if json {
-                println!("{}", to_json(&report));
-            } else {
-                print!("{}", report.render());
-            }
-            let failed = report.self_test.as_ref().is_some_and(|t| !t.passed);
-            Ok(if failed {
-                ExitCode::FAILURE
-            } else {
-                ExitCode::SUCCESS
-            })
-        }
-        Command::Index {
-            dirs,
-            full,
-            threads,
-            json,
-        } => {
-            let options = playgenie_core::scan::ScanOptions {
-                coverage: if full {
-                    playgenie_core::analysis::Coverage::Full
-                } else {
-                    playgenie_core::analysis::Coverage::default()
-                },
-                threads,
-            };
-            let cancel = std::sync::atomic::AtomicBool::new(false);
-            let bar = indicatif::ProgressBar::new(0);
-            bar.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{bar:30} {pos}/{len} files, {msg} (eta {eta})",
-                )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-            );
-            let report = core.index(&dirs, &options, &cancel, |p| {
-                bar.set_length(p.total as u64);
-                bar.set_position(p.done as u64);
-                let name = p
-                    .current
-                    .as_deref()
-                    .and_then(|c| c.rsplit('/').next())
-                    .unwrap_or("");
-                bar.set_message(format!("{} errors, {}", p.errors, args::shown(name)));
-            })?;
-            bar.finish_and_clear();
-            if json {
-                println!("{}", to_json(&report));
-            } else {
-                println!(
-                    "{} music files: {} new, {} updated, {} moved, {} unchanged, {} missing, {} errors ({:.1} s, {:.0} s of audio decoded)",
-                    report.files_seen,
-                    report.added,
-                    report.updated,
-                    report.moved,
-                    report.unchanged,
-                    report.missing,
-                    report.errors,
-                    report.elapsed_s,
-                    report.decoded_audio_s
-                );
-                if report.errors > 0 {
-                    println!("see why with: playgenie scan-errors");
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Bench {
-            what:
-                BenchWhat::FineTune {
-                    data,
-                    programme,
-                    epochs,
-                    tune_epochs,
-                    json,
-                },
-        } => {
-            let config = playgenie_models::vae::VaeConfig::new()
-                .with_epochs(epochs)
-                .with_later_seeds_only(true);
-            let r = playgenie_bench::run::fine_tune_lift(
-                &data,
-                programme.as_deref(),
-                &config,
-                tune_epochs,
-            )?;
-            if json {
-                println!("{}", to_json(&r));
-            } else {
-                println!(
-                    "programme {}: base trained on {} other playlists in {:.0} s; fine-tuned on its {} episodes in {:.0} s; {} later episodes scored",
-                    r.programme, r.base_playlists, r.base_s, r.programme_playlists, r.tune_s, r.cases
-                );
-                println!("{:<28} {:>8} {:>8} {:>8}", "", "NDCG", "R-prec", "HR@10");
-                for (name, m) in [
-                    ("base", &r.base),
-                    ("base + its episodes as data", &r.base_with_data),
-                    ("fine-tuned", &r.tuned),
-                ] {
-                    println!(
-                        "{name:<28} {:>8.4} {:>8.4} {:>8.4}",
-                        m.ndcg, m.r_prec, m.hr10
-                    );
-                }
-                println!(
-                    "lift of fine-tuning: {:+.4} NDCG over the base ({:.2}x), {:+.4} over the base given the same data",
-                    r.tuned.ndcg - r.base.ndcg,
-                    r.tuned.ndcg / r.base.ndcg.max(1e-9),
-                    r.tuned.ndcg - r.base_with_data.ndcg
-                );
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Bench {
-            what:
-                BenchWhat::Complete {
-                    tracks,
-                    k,
-                    requests,
-                    train_epochs,
-                    rescore_every,
-                    json,
-                },
-        } => {
-            let backend = ComputeBackend::from_env();
-            let reports = playgenie_bench::complete::run(
-                &tracks,
-                train_epochs,
-                rescore_every,
-                k,
-                requests,
-                &backend,
-                |line| eprintln!("{line}"),
-            )?;
-            if json {
-                println!("{}", to_json(&reports));
-            } else {
-                println!("complete, k = {k}, on {}", backend.summary().label);
-                println!(
-                    "{:>8} {:>8} {:>9} {:>8} {:>10} {:>10} {:>10} {:>10}",
-                    "tracks",
-                    "rescore",
-                    "train s",
-                    "load s",
-                    "model p50",
-                    "model p95",
-                    "cold p50",
-                    "cold p95"
-                );
-                for r in reports {
-                    println!(
-                        "{:>8} {:>8} {:>9.1} {:>8.2} {:>8.1}ms {:>8.1}ms {:>8.1}ms {:>8.1}ms",
-                        r.tracks,
-                        if r.rescore_every >= k {
-                            "once".to_owned()
-                        } else {
-                            r.rescore_every.to_string()
-                        },
-                        r.train_s,
-                        r.load_s,
-                        r.model_p50_ms,
-                        r.model_p95_ms,
-                        r.cold_p50_ms,
-                        r.cold_p95_ms
-                    );
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Bench {
-            what:
-                BenchWhat::VaeSpeed {
-                    data,
-                    epochs,
-                    repeats,
-                    json,
-                },
-        } => {
-            let config = playgenie_models::vae::VaeConfig::new().with_epochs(epochs);
-            let r = playgenie_bench::run::vae_speed(&data, &config, repeats)?;
-            if json {
-                println!("{}", to_json(&r));
-            } else {
-                println!("{} tracks, {} training playlists", r.tracks, r.playlists);
-                for d in std::iter::once(&r.chosen).chain(r.cpu.as_ref()) {
-                    println!(
-                        "{:<40} epoch {:>7.2} s (all: {:?}), 20-track generation {:>8.1} ms (median)",
-                        d.device,
-                        d.steady_epoch_s(),
-                        d.epoch_s.iter().map(|s| (s * 100.0).round() / 100.0).collect::<Vec<_>>(),
-                        d.median_generate_ms()
-                    );
-                }
-                if let Some(cpu) = &r.cpu {
-                    println!(
-                        "speed-up over the CPU: training {:.2}x, generation {:.2}x",
-                        cpu.steady_epoch_s() / r.chosen.steady_epoch_s(),
-                        cpu.median_generate_ms() / r.chosen.median_generate_ms()
-                    );
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Bench {
-            what:
-                BenchWhat::Run {
-                    data,
-                    model,
-                    train,
-                    eval,
-                    out,
-                    seed,
-                    no_user_latent,
-                    no_graph,
-                    no_context,
-                    no_content,
-                    no_recency,
-                    no_seed_views,
-                    beta,
-                    epochs,
-                    dim,
-                    lr,
-                    cold_share,
-                    json,
-                },
-        } => {
-            let mut vae = playgenie_models::vae::VaeConfig::new()
-                .with_user_latent(!no_user_latent)
-                .with_graph(!no_graph)
-                .with_context(!no_context)
-                .with_content(!no_content)
-                .with_recency(!no_recency)
-                // The benchmark's requests see only earlier requests' seeds.
-                .with_later_seeds_only(!no_seed_views);
-            if let Some(beta) = beta {
-                vae = vae.with_beta(beta);
-            }
-            if let Some(epochs) = epochs {
-                vae = vae.with_epochs(epochs);
-            }
-            if let Some(dim) = dim {
-                vae = vae.with_dim(dim);
-            }
-            if let Some(lr) = lr {
-                vae = vae.with_learning_rate(lr);
-            }
-            if let Some(share) = cold_share {
-                vae = vae.with_cold_share(share);
-            }
-            let options = playgenie_bench::run::RunOptions {
-                data,
-                model,
-                train,
-                eval,
-                out,
-                seed,
-                vae,
-            };
-            let r = playgenie_bench::run::run(&options)?;
-            if json {
-                println!("{}", to_json(&r));
-            } else {
-                print_run(&r);
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Bench {
-            what:
-                BenchWhat::Index {
-                    dir,
-                    full,
-                    edge_s,
-                    mid_s,
-                    mids,
-                    compare_full,
-                    rounds,
-                    threads,
-                    json,
-                },
-        } => {
-            let default = playgenie_core::analysis::WindowPlan::default();
-            let coverage = if full {
-                playgenie_core::analysis::Coverage::Full
-            } else {
-                playgenie_core::analysis::Coverage::Windows(playgenie_core::analysis::WindowPlan {
-                    edge_s: edge_s.unwrap_or(default.edge_s),
-                    mid_s: mid_s.unwrap_or(default.mid_s),
-                    mids: mids.unwrap_or(default.mids),
-                })
-            };
-            let b = playgenie_bench::index::index(&dir, coverage, threads, compare_full, rounds)?;
-            if json {
-                println!("{}", to_json(&b));
-            } else {
-                println!(
-                    "files                 {} ({} failed), {} threads",
-                    b.files, b.failed, b.threads
-                );
-                println!(
-                    "audio                 {:.0} s ({:.0} s decoded by the analyser)",
-                    b.audio_s, b.decoded_by_analyser_s
-                );
-                println!(
-                    "analyse               {:.2} s: {:.2} tracks/s, {:.0} s of audio per s",
-                    b.analyse_s, b.tracks_per_s, b.audio_s_per_s
-                );
-                println!(
-                    "full decode only      {:.2} s: {:.0} s of audio per s",
-                    b.decode_only_s, b.decode_only_audio_s_per_s
-                );
-                println!(
-                    "ratio                 {:.2}x the full-decode throughput (median of {} rounds: {})",
-                    b.ratio_vs_full_decode,
-                    b.rounds,
-                    b.ratio_per_round
-                        .iter()
-                        .map(|r| format!("{r:.2}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                );
-                if let Some(mb) = b.peak_memory_mb {
-                    println!("peak memory           {mb:.0} MB");
-                }
-                match (b.precision_at_5, b.chance_at_5) {
-                    (Some(p), Some(c)) => println!("precision@5           {p:.3} (chance {c:.3})"),
-                    _ => println!("precision@5           n/a (needs files in labelled subfolders)"),
-                }
-                if let Some(c) = &b.vs_full {
-                    println!(
-                        "vs whole files        loudness |diff| mean {:.2} LU, max {:.2} LU; tempo within 4% {:.0}%; same key {:.0}%; whole-file precision@5 {}",
-                        c.loudness_mae_lu,
-                        c.loudness_max_lu,
-                        100.0 * c.tempo_agreement,
-                        100.0 * c.key_agreement,
-                        c.full_precision_at_5.map_or("n/a".into(), |p| format!("{p:.3}"))
-                    );
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Tracks { json } => {
-            let tracks = core.db().tracks()?;
-            if json {
-                println!("{}", to_json(&tracks));
-            } else {
-                for t in tracks {
-                    let f = t.features.as_ref();
-                    println!(
-                        "{}\t{} - {}\t{}\t{:.1}s\t{}",
-                        t.status,
-                        args::shown(&t.tags.artist),
-                        args::shown(&t.tags.title),
-                        args::shown(&t.tags.album),
-                        t.tags.duration_s.unwrap_or(0.0),
-                        f.map(|f| format!(
-                            "{:.0} BPM, {}, {:.1} LUFS",
-                            f.tempo_bpm,
-                            f.key_name(),
-                            f.loudness_lufs
-                        ))
-                        .unwrap_or_default()
-                    );
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::ScanErrors { json } => {
-            let errors = core.db().scan_errors()?;
-            if json {
-                println!("{}", to_json(&errors));
-            } else if errors.is_empty() {
-                println!("no scan errors");
-            } else {
-                for e in errors {
-                    println!(
-                        "{}\t{}\t{}",
-                        e.kind,
-                        args::shown(&e.path),
-                        args::shown(&e.message)
-                    );
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Playlist { action } => Ok(media::playlist(&core, action)?),
-        Command::Complete(args) => Ok(model::complete(&core, args)?),
-        Command::Train {
-            full,
-            fine_tune: _,
-            epochs,
-            json,
-        } => Ok(model::train(&core, full, epochs, json)?),
-        Command::Model { action } => Ok(model::model(&core, action)?),
-        Command::Db { action } => Ok(database(&action)?),
-        Command::History { action } => Ok(media::history(&core, action)?),
-        Command::Play {
-            files,
-            silent,
-            seconds,
-        } => Ok(media::play(&core, &files, silent, seconds)?),
-        Command::Library { action } => {
-            match action {
-                LibraryAction::Add { dir } => {
-                    let folder = core.add_library_folder(&dir)?;
-                    println!(
-                        "{}: {} music files",
-                        folder.path.display(),
-                        folder.audio_files
-                    );
-                }
-                LibraryAction::Remove { dir } => {
-                    let absolute = std::fs::canonicalize(&dir).unwrap_or(dir);
-                    if core.remove_library_folder(&absolute)? {
-                        println!("{}: removed from the library", absolute.display());
-                    } else {
-                        eprintln!(
-                            "playgenie: {} is not a library folder; nothing was removed",
-                            absolute.display()
-                        );
-                        let folders = core.db().library_folders()?;
-                        if !folders.is_empty() {
-                            eprintln!("the library folders are:");
-                            for folder in folders {
-                                eprintln!("  {}", folder.display());
-                            }
-                        }
-                        return Ok(ExitCode::FAILURE);
-                    }
-                }
-                LibraryAction::List { json } => {
-                    let folders = core.library_folders()?;
-                    if json {
-                        println!("{}", to_json(&folders));
-                    } else {
-                        for folder in folders {
-                            println!(
-                                "{}\t{}",
-                                folder.audio_files,
-                                args::shown(&folder.path.display().to_string())
-                            );
-                        }
-                    }
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        // These need no open installation: restoring must work exactly
+        // when the database cannot be opened, and benchmarks use their own.
+        Command::Db(args) => args.run(),
+        Command::Bench(args) => args.run(),
+        Command::Doctor(args) => args.run(core()?),
+        Command::Index(args) => args.run(core()?),
+        Command::Tracks(args) => args.run(core()?),
+        Command::ScanErrors(args) => args.run(core()?),
+        Command::Library(args) => args.run(core()?),
+        Command::Playlist(args) => args.run(core()?),
+        Command::History(args) => args.run(core()?),
+        Command::Complete(args) => args.run(core()?),
+        Command::Feedback(args) => args.run(core()?),
+        Command::Train(args) => args.run(core()?),
+        Command::Model(args) => args.run(core()?),
+        Command::Play(args) => args.run(core()?),
     }
-}
-
-/// `playgenie db check|backup|restore`.
-fn database(action: &DbAction) -> playgenie_core::Result<ExitCode> {
-    let paths = playgenie_core::AppPaths::from_env()?;
-    match action {
-        DbAction::Restore => {
-            let kept = playgenie_core::db::restore_backup(&paths.database)?;
-            println!(
-                "restored {} from its backup; the file it replaced is kept as {}",
-                paths.database.display(),
-                kept.display()
-            );
-        }
-        DbAction::Check => {
-            let db = playgenie_core::Db::open(&paths.database)?;
-            db.check_integrity()?;
-            let problems = db.full_integrity_check()?;
-            if problems.is_empty() {
-                println!("{}: ok", paths.database.display());
-            } else {
-                for p in &problems {
-                    println!("{}", args::shown(p));
-                }
-                eprintln!("playgenie: the database is damaged; `playgenie db restore` puts back the last good copy");
-                return Ok(ExitCode::FAILURE);
-            }
-        }
-        DbAction::Backup => {
-            let db = playgenie_core::Db::open(&paths.database)?;
-            let backup = db.backup()?;
-            println!("backed up to {}", backup.display());
-        }
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn print_run(r: &playgenie_bench::run::RunReport) {
-    println!(
-        "model {} on {}: {} training playlists, {} tracks; trained in {:.1} s, predicted {} cases in {:.2} s",
-        r.model, r.backend, r.train_playlists, r.catalogue, r.train_s, r.metrics.cases, r.predict_s
-    );
-    if let (Some(ndcg), Some(best)) = (r.initial_valid_ndcg, r.best_epoch) {
-        println!("validation NDCG before training {ndcg:.4}; epoch kept: {best} (0 = untrained)");
-    }
-    if let Some(last) = r.epochs.last() {
-        println!(
-            "epochs {}, validation NDCG by epoch: {}; last: train loss {:.4}, kl {:.3}, valid loss {:.4}",
-            r.epochs.len(),
-            r.epochs
-                .iter()
-                .map(|e| format!("{:.4}", e.valid_ndcg))
-                .collect::<Vec<_>>()
-                .join(" "),
-            last.train_loss,
-            last.train_kl,
-            last.valid_loss
-        );
-    }
-    println!(
-        "{:<8} {:>6} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}",
-        "seed", "cases", "r_prec", "ndcg", "ndcg10", "hr10", "clicks", "next1"
-    );
-    let row = |label: String, n: usize, m: &playgenie_models::metrics::Metrics| {
-        println!(
-            "{label:<8} {n:>6} {:>8.4} {:>8.4} {:>8.4} {:>8.3} {:>8.2} {:>8.3}",
-            m.r_prec, m.ndcg, m.ndcg10, m.hr10, m.clicks, m.next1
-        );
-    };
-    row("all".into(), r.metrics.cases, &r.metrics.overall);
-    for (size, (n, m)) in &r.metrics.by_seed_size {
-        row(size.to_string(), *n, m);
-    }
-}
-
-fn to_json(value: &impl serde::Serialize) -> String {
-    // Our report types contain only strings, numbers and paths: they always
-    // serialise. A failure would be a bug worth seeing, not a user error.
-    serde_json::to_string_pretty(value).unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}"))
 }

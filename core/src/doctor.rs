@@ -15,6 +15,7 @@ use crate::Core;
 
 /// Versions of what this binary was built from.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Versions {
     pub playgenie: &'static str,
     pub burn: &'static str,
@@ -43,6 +44,7 @@ impl Versions {
 /// The backend self-test: one forward pass and Adam step on the backend in
 /// use, compared with the same on the CPU.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SelfTestReport {
     /// Loss before and after the step on the backend in use.
     pub loss: f32,
@@ -61,6 +63,7 @@ pub const SELF_TEST_TOLERANCE: f32 = 1e-4;
 
 /// Everything `doctor` reports.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DoctorReport {
     pub versions: Versions,
     pub paths: AppPaths,

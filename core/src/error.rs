@@ -109,6 +109,16 @@ pub enum Error {
     /// The user stopped a long task (training); nothing was changed.
     #[error("cancelled; nothing was changed")]
     Cancelled,
+    /// A task failed while it held this part of PlayGenie.
+    #[error("PlayGenie's {0} is held by a task that failed; restart PlayGenie")]
+    Poisoned(&'static str),
+    /// The system refused a thread (out of memory or of thread slots).
+    #[error("cannot start the {name} thread: {source}")]
+    Thread {
+        name: String,
+        #[source]
+        source: std::io::Error,
+    },
     /// The player thread is gone.
     #[error("the player stopped working; restart PlayGenie")]
     PlayerGone,

@@ -50,6 +50,8 @@ pub fn sessions(plays: &[(i64, u64)]) -> Vec<Session> {
 
 /// What a history import did.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "HistoryImportReport"))]
 pub struct ImportReport {
     pub service: &'static str,
     /// Listens in the file.

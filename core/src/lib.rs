@@ -1,14 +1,15 @@
 //! The PlayGenie core: the library, the database, and (growing) history,
-//! playlists, playback and the engine behind "Complete playlist".
+//! playlists, playback, the genie behind "Complete playlist", and the
+//! services both front ends call.
 //!
 //! Two front doors use it: the `playgenie` CLI (`cli/`) and the Tauri app
 //! (`src-tauri/`). Both are thin; everything they can do lives here.
 
-pub mod complete;
 pub mod db;
 pub mod doctor;
 pub mod error;
 pub mod fsio;
+pub mod genie;
 pub mod history;
 pub mod library;
 pub mod logging;
@@ -17,6 +18,7 @@ pub mod paths;
 pub mod player;
 pub mod playlists;
 pub mod scan;
+pub mod service;
 pub mod watch;
 
 use std::path::{Path, PathBuf};
@@ -29,6 +31,7 @@ pub use paths::AppPaths;
 /// Audio analysis (its own crate, `playgenie-analysis`).
 pub use playgenie_analysis as analysis;
 pub use playgenie_models::{BackendSummary, ComputeBackend, DevicePreference};
+pub use service::Services;
 
 /// One open PlayGenie installation: its paths and its database.
 #[derive(Debug)]
@@ -179,6 +182,7 @@ impl Restored {
 /// mirrors this type.
 #[derive(Debug, Clone, serde::Serialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum CoreEvent {
     /// The compute backend was chosen (start-up probing finished).
     BackendReady { backend: BackendSummary },
@@ -195,7 +199,7 @@ pub enum CoreEvent {
     /// Model training started on this backend.
     TrainStarted {
         backend: String,
-        mode: complete::TrainMode,
+        mode: genie::TrainMode,
     },
     /// One training epoch ended (the loss curve grows by a point).
     TrainProgress {
@@ -203,7 +207,7 @@ pub enum CoreEvent {
     },
     /// Training ended; `report.version` is the model now in use (None: the
     /// previous one stayed).
-    TrainFinished { report: complete::TrainReport },
+    TrainFinished { report: genie::TrainReport },
     /// Training could not run.
     TrainFailed { message: String },
 }

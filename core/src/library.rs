@@ -17,6 +17,7 @@ pub const AUDIO_EXTENSIONS: [&str; 10] = [
 
 /// A library folder as the UI and `doctor` show it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LibraryFolder {
     /// The folder, as the user added it (made absolute).
     pub path: PathBuf,

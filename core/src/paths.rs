@@ -12,6 +12,7 @@ pub const HOME_ENV: &str = "PLAYGENIE_HOME";
 
 /// The files and folders PlayGenie owns.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AppPaths {
     /// Root of everything PlayGenie writes.
     pub data_dir: PathBuf,

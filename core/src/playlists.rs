@@ -18,6 +18,8 @@ pub const MAX_PLAYLIST_BYTES: u64 = 64 << 20;
 
 /// What importing a playlist file did.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "PlaylistImportReport"))]
 pub struct ImportReport {
     pub playlist: PlaylistSummary,
     pub format: Format,
@@ -45,7 +47,8 @@ pub fn import(db: &Db, file: &Path, name: Option<&str>) -> Result<ImportReport> 
         .or(parsed.title.clone())
         .unwrap_or(stem);
     let name = db.free_playlist_name(&wanted)?;
-    let playlist = db.create_playlist_with(&name, &ids, "import", Some(file))?;
+    let playlist =
+        db.create_playlist_with(&name, &ids, crate::db::EntryOrigin::Import, Some(file))?;
     tracing::info!(file = %file.display(), imported = ids.len(), skipped = problems.len(), "playlist imported");
     Ok(ImportReport {
         playlist,
@@ -124,10 +127,65 @@ fn problem(line: usize, text: &str, message: &str) -> Problem {
 /// How to write a playlist file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ExportFormat {
     #[default]
     M3u,
     Xspf,
+}
+
+impl ExportFormat {
+    /// The file extension PlayGenie writes.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::M3u => "m3u8",
+            Self::Xspf => "xspf",
+        }
+    }
+
+    /// The format a file name asks for: `.xspf` is XSPF, anything else M3U.
+    pub fn for_path(path: &Path) -> Self {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some(ext) if ext.eq_ignore_ascii_case("xspf") => Self::Xspf,
+            _ => Self::M3u,
+        }
+    }
+}
+
+/// Where an export goes when the person names no file:
+/// `<exports_dir>/<playlist name>.m3u8` (or `.xspf`), the name made safe as
+/// a file name.
+pub fn default_export_path(
+    exports_dir: &Path,
+    playlist_name: &str,
+    format: ExportFormat,
+) -> PathBuf {
+    exports_dir.join(format!(
+        "{}.{}",
+        safe_file_name(playlist_name),
+        format.extension()
+    ))
+}
+
+/// A playlist name as a file name: no separators or control characters, no
+/// leading dots (hidden files, `..`); `playlist` if nothing is left.
+pub fn safe_file_name(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| {
+            if c == '/' || c == '\\' || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').trim();
+    if cleaned.is_empty() {
+        "playlist".into()
+    } else {
+        cleaned.to_owned()
+    }
 }
 
 /// Writes playlist `id` to `out` (write-then-rename, so a crash never
@@ -198,4 +256,59 @@ pub fn export_tracks(
     let written = crate::fsio::write_atomically(&out, text.as_bytes(), own)?;
     tracing::info!(file = %written.display(), entries = entries.len(), "playlist exported");
     Ok(entries.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_exports_are_named_after_the_playlist_and_stay_in_the_folder() {
+        let dir = Path::new("/exports");
+        assert_eq!(
+            default_export_path(dir, "Road trip", ExportFormat::M3u),
+            Path::new("/exports/Road trip.m3u8")
+        );
+        assert_eq!(
+            default_export_path(dir, "Road trip", ExportFormat::Xspf),
+            Path::new("/exports/Road trip.xspf")
+        );
+        for hostile in ["../../etc/passwd", "a/b\\c", "..", " . ", "\u{1b}[31m", ""] {
+            let path = default_export_path(dir, hostile, ExportFormat::M3u);
+            assert_eq!(
+                path.parent(),
+                Some(dir),
+                "{hostile:?} -> {}",
+                path.display()
+            );
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            assert!(!name.starts_with('.'), "{hostile:?} -> {name}");
+            assert!(
+                !name.chars().any(char::is_control),
+                "{hostile:?} -> {name:?}"
+            );
+        }
+        assert_eq!(safe_file_name("  "), "playlist");
+        assert_eq!(safe_file_name("..hidden"), "hidden");
+    }
+
+    #[test]
+    fn the_format_follows_the_file_name() {
+        assert_eq!(
+            ExportFormat::for_path(Path::new("a.xspf")),
+            ExportFormat::Xspf
+        );
+        assert_eq!(
+            ExportFormat::for_path(Path::new("a.XSPF")),
+            ExportFormat::Xspf
+        );
+        assert_eq!(
+            ExportFormat::for_path(Path::new("a.m3u8")),
+            ExportFormat::M3u
+        );
+        assert_eq!(ExportFormat::for_path(Path::new("a")), ExportFormat::M3u);
+    }
 }

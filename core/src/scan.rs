@@ -48,6 +48,7 @@ pub struct ScanOptions {
 /// Progress, reported after every file.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ScanProgress {
     pub done: usize,
     pub total: usize,
@@ -58,6 +59,7 @@ pub struct ScanProgress {
 
 /// What a scan did.
 #[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ScanReport {
     pub files_seen: usize,
     pub unchanged: usize,

@@ -19,6 +19,7 @@ pub const MAX_INPUT_BYTES: usize = 256 << 20;
 
 /// One line (or element) of an input that could not be used, and why.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Problem {
     /// 1-based line number in the file.
     pub line: usize,

@@ -23,6 +23,8 @@ pub const MAX_XML_DEPTH: usize = 32;
 /// A playlist file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "PlaylistFormat"))]
 pub enum Format {
     /// M3U and M3U8, plain or extended (`#EXTM3U`).
     M3u,

@@ -25,6 +25,7 @@ pub const DEVICE_ENV: &str = "PLAYGENIE_DEVICE";
 /// What the user asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum DevicePreference {
     /// A hardware GPU through wgpu when one exists, else the CPU.
     #[default]
@@ -77,6 +78,7 @@ impl DevicePreference {
 /// Which Burn backend runs the models.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum BackendKind {
     /// wgpu (Vulkan, Metal, DX12 or GL) through CubeCL.
     Wgpu,
@@ -95,6 +97,7 @@ impl fmt::Display for BackendKind {
 
 /// A wgpu adapter as a person would want it described.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AdapterInfo {
     /// Adapter name, e.g. "NVIDIA H100" or "llvmpipe (LLVM 15.0.6, 256 bits)".
     pub name: String,
@@ -224,6 +227,7 @@ impl ComputeBackend {
 
 /// What [`ComputeBackend::summary`] reports.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BackendSummary {
     /// The backend in use.
     pub kind: BackendKind,

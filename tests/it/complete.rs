@@ -77,7 +77,7 @@ fn complete_from_cold_start_then_with_a_trained_model_and_roll_back() {
     let cold =
         json(playgenie(home.path()).args(["complete", "--playlist", "Seed", "-k", "5", "--json"]));
     assert!(
-        cold["engine"]
+        cold["answered_by"]
             .as_str()
             .unwrap()
             .starts_with("audio features only"),
@@ -103,7 +103,7 @@ fn complete_from_cold_start_then_with_a_trained_model_and_roll_back() {
             ])
             .arg(&out),
     );
-    assert_eq!(warm["engine"], "model v1");
+    assert_eq!(warm["answered_by"], "model v1");
     check(&warm, &seed, 6, &tracks);
     let written = std::fs::read_to_string(&out).unwrap();
     assert_eq!(

@@ -5,14 +5,14 @@
 
 use crate::common;
 
-use playgenie_bench::data::{self as playlist_data, Library};
+use playgenie_bench::data::{self as playlist_data, Dataset};
 use playgenie_core::model_store::ModelStore;
 use playgenie_models::data::{Case, Playlist};
 use playgenie_models::vae::train::{self, Generation, TrainedVae};
 use playgenie_models::vae::VaeConfig;
 use playgenie_models::{BackendKind, ComputeBackend, DevicePreference};
 
-fn mini() -> (Library, Vec<Playlist>, Vec<Case>) {
+fn mini() -> (Dataset, Vec<Playlist>, Vec<Case>) {
     let dir = common::repo_dir().join("tests/data/triplej-mini");
     let library = playlist_data::load_tracks(&dir.join("tracks.tsv")).expect("tracks");
     let train = playlist_data::load_playlists(&dir.join("train.jsonl"), &library).expect("train");

@@ -36,7 +36,7 @@ const count = async (id) => (await texts(id)).length;
 
 test("the first model trains by itself after the first scan", async () => {
   await waitForTrackCount(driver, countOgg(library), 120_000, "the demo library was never indexed");
-  await click("nav-about");
+  await click("nav-model");
   await driver.wait(async () => (await texts("model-versions")).some((t) => t.includes("v1 (in use)")), 60_000, "no model after the first scan");
 });
 
@@ -65,7 +65,7 @@ test("Complete playlist: k suggestions with reasons; keep one, remove one; expor
   await driver
     .wait(async () => (await count("suggestion")) === 5, 30_000)
     .catch(async () => assert.fail(`no suggestions; the view says: ${(await texts("playlist-error")).join() || "nothing"}; k = ${await k.getAttribute("value")}`));
-  assert.match((await texts("complete-engine"))[0], /^model v1 · \d+ ms$/);
+  assert.match((await texts("complete-answered-by"))[0], /^model v1 · \d+ ms$/);
   const reasons = await texts("suggestion-why");
   assert.equal(reasons.length, 5);
   for (const why of reasons) assert.match(why, /(close in|listened to it together|you often play)/, why);

@@ -91,9 +91,9 @@ test("a file copied into the library appears by itself (folder watcher)", async 
   await search.sendKeys(Key.chord(Key.CONTROL, "a"), Key.BACK_SPACE);
 });
 
-test("the engine view runs the backend self-test through the core", async () => {
-  await driver.findElement(By.css('[data-testid="nav-about"]')).click();
-  assert.match(await textOf(driver, "engine-backend"), /^(cpu \(flex\)|gpu \(wgpu\))$/);
+test("the Model view runs the backend self-test through the core", async () => {
+  await driver.findElement(By.css('[data-testid="nav-model"]')).click();
+  assert.match(await textOf(driver, "model-backend"), /^(cpu \(flex\)|gpu \(wgpu\))$/);
 
   // Round trip 3: run_self_test -> Burn forward pass + Adam step, compared
   // with the CPU.
@@ -101,5 +101,5 @@ test("the engine view runs the backend self-test through the core", async () => 
   const result = await textOf(driver, "self-test-result", 120_000);
   assert.match(result, /^Passed: loss \d+\.\d{4} → \d+\.\d{4} after one Adam step/);
 
-  await screenshot(driver, "e2e-engine.png");
+  await screenshot(driver, "e2e-model.png");
 });

@@ -10,6 +10,7 @@ use crate::error::Result;
 /// How a play ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum EndReason {
     /// Played to the end.
     Finished,
@@ -35,6 +36,7 @@ impl EndReason {
 /// Where a play was started from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum PlaySource {
     #[default]
     Library,
@@ -58,6 +60,7 @@ impl PlaySource {
 
 /// A play to record.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NewPlay {
     pub track_id: Option<i64>,
     pub artist: String,
@@ -75,6 +78,7 @@ pub struct NewPlay {
 
 /// A recorded play, as the history table shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PlayRow {
     pub id: i64,
     pub track_id: Option<i64>,
@@ -92,6 +96,7 @@ pub struct PlayRow {
 
 /// Listening time on one day.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DayTotal {
     /// `YYYY-MM-DD`, in the offset the caller asked for.
     pub day: String,
@@ -101,6 +106,7 @@ pub struct DayTotal {
 
 /// A track and how much it was played.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MostPlayed {
     pub track_id: Option<i64>,
     pub artist: String,

@@ -24,8 +24,8 @@ mod model_data;
 mod playlists;
 
 pub use history::{DayTotal, EndReason, MostPlayed, NewPlay, PlayRow, PlaySource};
-pub use model_data::{ModelPlay, ModelTrack};
-pub use playlists::{PlayableTrack, PlaylistEntryRow, PlaylistSummary, TrackMatch};
+pub use model_data::{Feedback, ModelPlay, ModelTrack};
+pub use playlists::{EntryOrigin, PlayableTrack, PlaylistEntryRow, PlaylistSummary, TrackMatch};
 
 /// How many migrations there are: the schema version this build writes.
 const MIGRATIONS: usize = 5;
@@ -390,6 +390,7 @@ pub struct AnalysedFile {
 
 /// A file that could not be indexed, and why.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ScanErrorRow {
     pub path: String,
     pub kind: String,
@@ -433,6 +434,7 @@ struct CommonColumns {
 
 /// A row of the library table: a [`TrackRow`] without the feature vector.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LibraryRow {
     pub id: i64,
     pub path: String,
@@ -445,6 +447,7 @@ pub struct LibraryRow {
 
 /// The features the library table shows and sorts by.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FeatureSummary {
     pub tempo_bpm: f32,
     /// Pitch class of the key, 0 = C.

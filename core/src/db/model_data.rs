@@ -142,21 +142,46 @@ impl Db {
     }
 }
 
+/// What the listener did with a suggestion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum Feedback {
+    /// Kept: added to the playlist.
+    Kept,
+    /// Removed: never suggested for that playlist again.
+    Removed,
+}
+
+impl Feedback {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Kept => "kept",
+            Self::Removed => "removed",
+        }
+    }
+}
+
 impl Db {
-    /// Records what the listener did with a suggestion (`kept` or
-    /// `removed`).
+    /// Records what the listener did with a suggestion.
     pub fn record_feedback(
         &self,
         playlist_id: Option<i64>,
         track_id: i64,
-        action: &str,
+        action: Feedback,
         model_version: Option<u32>,
     ) -> Result<()> {
         self.conn
             .execute(
                 "INSERT INTO suggestion_feedback (playlist_id, track_id, action, model_version, at)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![playlist_id, track_id, action, model_version, super::now()],
+                params![
+                    playlist_id,
+                    track_id,
+                    action.as_str(),
+                    model_version,
+                    super::now()
+                ],
             )
             .map_err(|e| self.err(e))?;
         Ok(())

@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 
 /// A playlist as the list of playlists shows it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PlaylistSummary {
     pub id: i64,
     pub name: String,
@@ -22,6 +23,7 @@ pub struct PlaylistSummary {
 
 /// One entry of a playlist, with what the playlist view shows.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PlaylistEntryRow {
     pub position: usize,
     pub track_id: i64,
@@ -31,12 +33,54 @@ pub struct PlaylistEntryRow {
     pub duration_s: Option<f64>,
     pub path: String,
     pub cover: Option<String>,
-    /// `user`, `import` or `suggestion`.
-    pub origin: String,
+    pub origin: EntryOrigin,
+}
+
+/// How a track came into a playlist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum EntryOrigin {
+    /// The listener added it.
+    User,
+    /// It came with an imported playlist file.
+    Import,
+    /// The listener kept it from "Complete playlist".
+    Suggestion,
+}
+
+impl EntryOrigin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::User => "user",
+            Self::Import => "import",
+            Self::Suggestion => "suggestion",
+        }
+    }
+}
+
+impl rusqlite::ToSql for EntryOrigin {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(self.as_str().into())
+    }
+}
+
+impl rusqlite::types::FromSql for EntryOrigin {
+    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        match value.as_str()? {
+            "user" => Ok(Self::User),
+            "import" => Ok(Self::Import),
+            "suggestion" => Ok(Self::Suggestion),
+            other => Err(rusqlite::types::FromSqlError::Other(
+                format!("unknown playlist entry origin {other:?}").into(),
+            )),
+        }
+    }
 }
 
 /// Everything the player needs about a track.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PlayableTrack {
     /// The library track; `None` for a file played from outside the
     /// library (`playgenie play FILE`).
@@ -265,7 +309,7 @@ impl Db {
     }
 
     /// Track ids and origins of a playlist, in order.
-    fn playlist_track_ids(&self, id: i64) -> Result<Vec<(i64, String)>> {
+    fn playlist_track_ids(&self, id: i64) -> Result<Vec<(i64, EntryOrigin)>> {
         Ok(self
             .playlist_entries(id)?
             .into_iter()
@@ -273,24 +317,23 @@ impl Db {
             .collect())
     }
 
-    /// Appends tracks (in the order given) with `origin` (`user`,
-    /// `import`, `suggestion`). Unknown track ids are an error and nothing
+    /// Appends tracks (in the order given) with `origin`. Unknown track ids are an error and nothing
     /// is added.
     pub fn add_to_playlist(
         &self,
         id: i64,
         track_ids: &[i64],
-        origin: &str,
+        origin: EntryOrigin,
     ) -> Result<PlaylistSummary> {
         let mut entries = self.playlist_track_ids(id)?;
-        entries.extend(track_ids.iter().map(|&t| (t, origin.to_owned())));
+        entries.extend(track_ids.iter().map(|&t| (t, origin)));
         self.replace_entries(id, &entries)?;
         self.playlist_by_id(id)
     }
 
     /// Removes the entries at `positions`.
     pub fn remove_from_playlist(&self, id: i64, positions: &[usize]) -> Result<PlaylistSummary> {
-        let entries: Vec<(i64, String)> = self
+        let entries: Vec<(i64, EntryOrigin)> = self
             .playlist_track_ids(id)?
             .into_iter()
             .enumerate()
@@ -319,7 +362,7 @@ impl Db {
     }
 
     /// Rewrites a playlist's entries in one transaction.
-    pub(crate) fn replace_entries(&self, id: i64, entries: &[(i64, String)]) -> Result<()> {
+    pub(crate) fn replace_entries(&self, id: i64, entries: &[(i64, EntryOrigin)]) -> Result<()> {
         let tx = self.write_transaction()?;
         let at = now();
         let touched = tx
@@ -364,7 +407,7 @@ impl Db {
         &self,
         name: &str,
         track_ids: &[i64],
-        origin: &str,
+        origin: EntryOrigin,
         imported_from: Option<&Path>,
     ) -> Result<PlaylistSummary> {
         let playlist = self.create_playlist(name)?;
@@ -376,8 +419,7 @@ impl Db {
                 )
                 .map_err(|e| self.err(e))?;
         }
-        let entries: Vec<(i64, String)> =
-            track_ids.iter().map(|&t| (t, origin.to_owned())).collect();
+        let entries: Vec<(i64, EntryOrigin)> = track_ids.iter().map(|&t| (t, origin)).collect();
         if let Err(err) = self.replace_entries(playlist.id, &entries) {
             self.delete_playlist(playlist.id)?;
             return Err(err);
@@ -554,8 +596,10 @@ mod tests {
             Err(Error::Playlist(_))
         ));
         assert!(matches!(db.create_playlist("   "), Err(Error::Playlist(_))));
-        db.add_to_playlist(p.id, &[1, 2, 3], "user").unwrap();
-        db.add_to_playlist(p.id, &[2], "suggestion").unwrap();
+        db.add_to_playlist(p.id, &[1, 2, 3], EntryOrigin::User)
+            .unwrap();
+        db.add_to_playlist(p.id, &[2], EntryOrigin::Suggestion)
+            .unwrap();
         assert_eq!(order(&db, p.id), [1, 2, 3, 2]);
         db.move_in_playlist(p.id, 0, 3).unwrap();
         assert_eq!(order(&db, p.id), [2, 3, 2, 1]);
@@ -563,7 +607,7 @@ mod tests {
         db.remove_from_playlist(p.id, &[0, 2]).unwrap();
         assert_eq!(order(&db, p.id), [3, 1]);
         // An unknown track adds nothing.
-        assert!(db.add_to_playlist(p.id, &[99], "user").is_err());
+        assert!(db.add_to_playlist(p.id, &[99], EntryOrigin::User).is_err());
         assert_eq!(order(&db, p.id), [3, 1]);
         let copy = db.duplicate_playlist(p.id).unwrap();
         assert_eq!(copy.name, "Road trip (2)");

@@ -3,15 +3,15 @@
 //! next/previous, volume and loudness normalisation, and a faithful record
 //! of every play (what was heard, how it ended, where).
 //!
-//! The [`Player`] is a handle: commands go over a channel to one engine
-//! thread, which owns the decoder and the output. The engine reports
+//! The [`Player`] is a handle: commands go over a channel to one player
+//! thread, which owns the decoder and the output. The player thread reports
 //! through a callback: state snapshots (a few a second while playing) and
 //! each finished play, which the caller stores in the history. The player
 //! itself never touches the database.
 
-mod engine;
 pub mod output;
 mod source;
+mod thread;
 
 use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Mutex};
@@ -27,6 +27,7 @@ pub use output::OutputChoice;
 /// reference, -18 LUFS).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Normalization {
     Off,
     /// Every track at the same loudness.
@@ -53,6 +54,7 @@ impl Normalization {
 
 /// Where a queue was started from, recorded with each play.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PlayContext {
     pub source: PlaySource,
     pub playlist_id: Option<i64>,
@@ -61,6 +63,8 @@ pub struct PlayContext {
 /// What the player is doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "PlayerStatus"))]
 pub enum Status {
     #[default]
     Stopped,
@@ -70,6 +74,7 @@ pub enum Status {
 
 /// A snapshot of the player, as the UI shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PlayerState {
     pub status: Status,
     pub track: Option<PlayableTrack>,
@@ -86,7 +91,7 @@ pub struct PlayerState {
     pub error: Option<String>,
 }
 
-/// What the engine reports.
+/// What the player thread reports.
 #[derive(Debug, Clone)]
 pub enum PlayerEvent {
     /// The state changed (and, while playing, a few times a second).
@@ -95,7 +100,22 @@ pub enum PlayerEvent {
     PlayEnded(NewPlay),
 }
 
-/// Commands to the engine.
+/// A transport action: what a play/pause, next, previous or stop button
+/// (or a media key) asks of the player.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "PlayerAction"))]
+pub enum Action {
+    Toggle,
+    Pause,
+    Resume,
+    Next,
+    Previous,
+    Stop,
+}
+
+/// Commands to the player thread.
 #[derive(Debug)]
 enum Command {
     Load {
@@ -115,7 +135,7 @@ enum Command {
     Shutdown,
 }
 
-/// A handle to the playback engine; cloning it is cheap and every clone
+/// A handle to the player thread; cloning it is cheap and every clone
 /// drives the same player.
 #[derive(Clone)]
 pub struct Player {
@@ -131,7 +151,7 @@ impl std::fmt::Debug for Player {
 }
 
 impl Player {
-    /// Starts the engine thread. `on_event` runs on that thread.
+    /// Starts the player thread. `on_event` runs on that thread.
     pub fn start(
         choice: OutputChoice,
         on_event: impl FnMut(PlayerEvent) + Send + 'static,
@@ -144,7 +164,7 @@ impl Player {
         let shared_state = Arc::clone(&state);
         let thread = std::thread::Builder::new()
             .name("player".into())
-            .spawn(move || engine::run(choice, rx, shared_state, Box::new(on_event)))
+            .spawn(move || thread::run(choice, rx, shared_state, Box::new(on_event)))
             .map_err(|err| Error::Playback {
                 path: Default::default(),
                 reason: format!("cannot start the player thread: {err}"),
@@ -205,13 +225,25 @@ impl Player {
         self.send(Command::Stop)
     }
 
+    /// One transport action, as a front end's button or media key sends it.
+    pub fn act(&self, action: Action) -> Result<()> {
+        match action {
+            Action::Toggle => self.toggle(),
+            Action::Pause => self.pause(),
+            Action::Resume => self.resume(),
+            Action::Next => self.next(),
+            Action::Previous => self.previous(),
+            Action::Stop => self.stop(),
+        }
+    }
+
     /// The latest state.
     pub fn state(&self) -> PlayerState {
         self.state.lock().map(|s| s.clone()).unwrap_or_default()
     }
 
     /// Like [`shutdown`](Self::shutdown), but waits at most `limit` for the
-    /// engine to finish (the app's exit must not hang on a callback that
+    /// player thread to finish (the app's exit must not hang on a callback that
     /// waits for the closing window).
     pub fn shutdown_within(&self, limit: std::time::Duration) {
         let _ = self.tx.send(Command::Shutdown);
@@ -230,7 +262,7 @@ impl Player {
         }
     }
 
-    /// Ends the current play (recorded as stopped) and stops the engine.
+    /// Ends the current play (recorded as stopped) and stops the player thread.
     pub fn shutdown(&self) {
         let _ = self.tx.send(Command::Shutdown);
         if let Ok(mut thread) = self.thread.lock() {

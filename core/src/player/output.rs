@@ -3,7 +3,7 @@
 //! server, a broken sound setup), so playback, positions and the history
 //! behave exactly the same.
 //!
-//! The engine pushes interleaved `f32` frames into a lock-free ring buffer
+//! The player thread pushes interleaved `f32` frames into a lock-free ring buffer
 //! (`rtrb`); the device callback (or the silent sink's clock thread) takes
 //! them out. Shared counters say how far the listener has got.
 
@@ -41,7 +41,7 @@ impl OutputChoice {
     }
 }
 
-/// Counters shared by the engine and whatever consumes the samples.
+/// Counters shared by the player thread and whatever consumes the samples.
 #[derive(Debug, Default)]
 pub struct Shared {
     /// Frames taken off the buffer: heard or flushed. Positions are
@@ -53,7 +53,7 @@ pub struct Shared {
     /// Output volume, `f32` bits (applied at the output so it reacts at
     /// once).
     volume_bits: AtomicU32,
-    /// The engine bumps this to ask for the buffer to be dropped; the
+    /// The player thread bumps this to ask for the buffer to be dropped; the
     /// consumer copies it to `flush_done` once it has.
     flush_asked: AtomicU64,
     flush_done: AtomicU64,
@@ -79,7 +79,7 @@ pub struct Output {
     /// What the listener hears through, for the UI ("Built-in Audio",
     /// "silent: no audio device").
     pub description: String,
-    /// Keeps the device stream (not `Send`: the engine thread owns it).
+    /// Keeps the device stream (not `Send`: the player thread owns it).
     _stream: Option<cpal::Stream>,
     /// The silent sink's clock thread.
     silent: Option<std::thread::JoinHandle<()>>,

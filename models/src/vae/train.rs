@@ -208,6 +208,7 @@ fn cut<'a>(playlist: &'a Playlist, rng: &mut Rng) -> Option<Example<'a>> {
 
 /// Loss figures of one epoch.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EpochStats {
     pub epoch: usize,
     pub beta: f64,

@@ -6,17 +6,20 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { open, save } from "@tauri-apps/plugin-dialog";
 import type {
   AppStatus,
+  CompleteOptions,
   Completion,
   CoreEvent,
   Models,
   DayTotal,
   Exported,
   ExportFormat,
+  Feedback,
   HistoryImportReport,
   LibraryFolder,
   LibraryRow,
   MostPlayed,
   Normalization,
+  PlayerAction,
   PlayerState,
   PlaylistEntryRow,
   PlaylistImportReport,
@@ -129,7 +132,6 @@ export const mostPlayed = (limit: number) => invoke<MostPlayed[]>("most_played",
 
 export const playTracks = (trackIds: number[], start: number, playlistId: number | null = null) =>
   invoke<void>("play_tracks", { trackIds, start, playlistId });
-export type PlayerAction = "toggle" | "pause" | "resume" | "next" | "previous" | "stop";
 export const playerControl = (action: PlayerAction) => invoke<void>("player_control", { action });
 export const playerSeek = (positionMs: number) => invoke<void>("player_seek", { positionMs: Math.max(0, Math.round(positionMs)) });
 export const playerVolume = (volume: number) => invoke<void>("player_volume", { volume });
@@ -139,10 +141,12 @@ export const playerState = () => invoke<PlayerState>("player_state");
 // Complete playlist and the model.
 
 export function completePlaylist(id: number, k: number, adventurousness: number, artistWindow: number, exclude: number[]): Promise<Completion> {
-  return invoke<Completion>("complete_playlist", { id, k, adventurousness, artistWindow, exclude, localOffsetS: -new Date().getTimezoneOffset() * 60 });
+  const options: CompleteOptions = { k, adventurousness, artist_window: artistWindow, exclude, utc_offset_s: -new Date().getTimezoneOffset() * 60 };
+  return invoke<Completion>("complete_playlist", { id, options });
 }
-export const keepSuggestion = (id: number, trackId: number, modelVersion: number | null) => invoke<void>("keep_suggestion", { id, trackId, modelVersion });
-export const removeSuggestion = (id: number, trackId: number, modelVersion: number | null) => invoke<void>("remove_suggestion", { id, trackId, modelVersion });
+/** What the listener did with a suggestion: kept (appended) or removed (never suggested for this playlist again). */
+export const suggestionFeedback = (id: number, trackId: number, feedback: Feedback, modelVersion: number | null) =>
+  invoke<void>("suggestion_feedback", { id, trackId, feedback, modelVersion });
 export const modelVersions = () => invoke<Models>("model_versions");
 export const useModelVersion = (version: number) => invoke<void>("use_model_version", { version });
 export const trainModel = (full: boolean) => invoke<boolean>("train_model", { full });

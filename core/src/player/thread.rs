@@ -1,4 +1,4 @@
-//! The engine thread: one loop that takes commands, decodes ahead into the
+//! The player thread: one loop that takes commands, decodes ahead into the
 //! output buffer, and turns the output's progress into positions and
 //! finished plays.
 //!
@@ -38,7 +38,7 @@ struct Segment {
     heard: u64,
 }
 
-struct Engine {
+struct PlayerThread {
     output: Output,
     state: Arc<Mutex<PlayerState>>,
     on_event: Box<dyn FnMut(PlayerEvent) + Send>,
@@ -72,7 +72,7 @@ pub(super) fn run(
 ) {
     let volume = state.lock().map(|s| s.volume).unwrap_or(1.0);
     let output = Output::open(choice, volume);
-    let mut engine = Engine {
+    let mut player = PlayerThread {
         output,
         state,
         on_event,
@@ -91,9 +91,9 @@ pub(super) fn run(
         error: None,
         last_tick: Instant::now(),
     };
-    engine.publish();
+    player.publish();
     loop {
-        let busy = engine.status == Status::Playing && engine.wants_samples();
+        let busy = player.status == Status::Playing && player.wants_samples();
         let command = if busy {
             rx.try_recv().map_err(|e| match e {
                 std::sync::mpsc::TryRecvError::Empty => RecvTimeoutError::Timeout,
@@ -104,19 +104,19 @@ pub(super) fn run(
         };
         match command {
             Ok(Command::Shutdown) | Err(RecvTimeoutError::Disconnected) => {
-                engine.end_front(EndReason::Stopped);
-                engine.publish();
+                player.end_front(EndReason::Stopped);
+                player.publish();
                 break;
             }
-            Ok(command) => engine.handle(command),
+            Ok(command) => player.handle(command),
             Err(RecvTimeoutError::Timeout) => {}
         }
-        if engine.status == Status::Playing {
-            engine.feed_output();
+        if player.status == Status::Playing {
+            player.feed_output();
         }
-        engine.account();
-        if engine.last_tick.elapsed() >= TICK && engine.status == Status::Playing {
-            engine.publish();
+        player.account();
+        if player.last_tick.elapsed() >= TICK && player.status == Status::Playing {
+            player.publish();
         }
     }
 }
@@ -128,7 +128,7 @@ fn now_ms() -> i64 {
         .unwrap_or_default()
 }
 
-impl Engine {
+impl PlayerThread {
     fn rate(&self) -> u64 {
         u64::from(self.output.rate)
     }

@@ -7,7 +7,7 @@
 //! itself offers — albums and folders in order — plus the user's playlists
 //! and their listening sessions (plays heard for 30 s or more, split at
 //! gaps over 30 minutes; skips are left out). Without a trained model the
-//! engine still answers from the audio features alone (cold start).
+//! genie still answers from the audio features alone (cold start).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::AtomicBool;
@@ -215,6 +215,7 @@ fn sessions(plays: &[ModelPlay]) -> Vec<Vec<ModelPlay>> {
 /// How to train.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum TrainMode {
     /// From fresh weights.
     Full,
@@ -224,6 +225,7 @@ pub enum TrainMode {
 
 /// What a training run did.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TrainReport {
     pub mode: TrainMode,
     pub backend: String,
@@ -435,6 +437,7 @@ impl Request {
 
 /// One suggestion.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Suggestion {
     pub track_id: i64,
     pub title: String,
@@ -447,16 +450,21 @@ pub struct Suggestion {
 
 /// What answered a request.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Completion {
     pub suggestions: Vec<Suggestion>,
-    /// "model v3" or "audio features only (no model trained yet)".
-    pub engine: String,
+    /// The model version that answered; `None`: the audio features alone
+    /// (cold start).
+    pub model_version: Option<u32>,
+    /// The same in words: "model v3" or "audio features only (no model
+    /// trained yet)".
+    pub answered_by: String,
     pub millis: f64,
 }
 
-/// The engine: the library data, z-scored features for explanations, and
+/// The genie: the library data, z-scored features for explanations, and
 /// the model in use if there is one that fits the library.
-pub struct Engine {
+pub struct Genie {
     data: LibraryData,
     content: Vec<Vec<f32>>,
     model: Option<(u32, TrainedVae)>,
@@ -465,7 +473,7 @@ pub struct Engine {
     pub no_model: Option<String>,
 }
 
-impl Engine {
+impl Genie {
     /// Loads the data and the model in use (if it was trained on these
     /// tracks) on `backend`.
     pub fn load(db: &Db, store: &ModelStore, backend: &ComputeBackend) -> Result<Self> {
@@ -524,7 +532,7 @@ impl Engine {
         })
     }
 
-    /// Tracks the engine can suggest.
+    /// Tracks the genie can suggest.
     pub fn tracks(&self) -> usize {
         self.data.ids.len()
     }
@@ -555,7 +563,7 @@ impl Engine {
             seed: 7,
             rescore_every: request.rescore_every.max(1),
         };
-        let (picked, engine) = match &self.model {
+        let (picked, model_version, answered_by) = match &self.model {
             Some((version, model)) => {
                 let query = Query {
                     user: Some(ME),
@@ -565,10 +573,11 @@ impl Engine {
                 let picked = model
                     .generate_excluding(&query, request.k, &self.artists, &options, &exclude)
                     .map_err(|e| Error::Model(e.to_string()))?;
-                (picked, format!("model v{version}"))
+                (picked, Some(*version), format!("model v{version}"))
             }
             None => (
                 self.by_sound(&seed, &exclude, request),
+                None,
                 format!(
                     "audio features only ({})",
                     self.no_model.as_deref().unwrap_or("no model")
@@ -591,7 +600,8 @@ impl Engine {
             .collect();
         Ok(Completion {
             suggestions,
-            engine,
+            model_version,
+            answered_by,
             millis: started.elapsed().as_secs_f64() * 1000.0,
         })
     }

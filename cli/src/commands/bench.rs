@@ -1,0 +1,480 @@
+//! `playgenie bench ...`: benchmarks that print figures (the
+//! `playgenie-bench` crate runs them).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Subcommand;
+use playgenie_core::ComputeBackend;
+
+use super::Outcome;
+use crate::output::print_json;
+
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    #[command(subcommand)]
+    what: BenchWhat,
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchWhat {
+    /// The fine-tuning experiment: a VAE trained on every programme but
+    /// one, then fine-tuned on that programme's training episodes, scored
+    /// on its later episodes (its evaluation cases).
+    FineTune {
+        /// A benchmark set with programmes as users (triplej).
+        #[arg(long)]
+        data: PathBuf,
+        /// The programme (default: the one with the most evaluation cases).
+        #[arg(long)]
+        programme: Option<String>,
+        /// Base training epochs (maximum; early stopping may end sooner).
+        #[arg(long, default_value_t = 40)]
+        epochs: usize,
+        /// Fine-tuning epochs (maximum).
+        #[arg(long, default_value_t = 10)]
+        tune_epochs: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Latency of "Complete playlist" (p50/p95 per request) on generated
+    /// catalogues of the given sizes, with a model and from cold start.
+    Complete {
+        /// Catalogue sizes.
+        #[arg(long, value_delimiter = ',', default_value = "10000,100000")]
+        tracks: Vec<usize>,
+        /// Tracks per request.
+        #[arg(short, default_value_t = 20)]
+        k: usize,
+        /// Timed requests per size.
+        #[arg(long, default_value_t = 50)]
+        requests: usize,
+        /// Training epochs before timing (0: an untrained model, which
+        /// answers as fast; 1 also times an epoch at each size).
+        #[arg(long, default_value_t = 0)]
+        train_epochs: usize,
+        /// Re-score the catalogue every N picks (default: PlayGenie's
+        /// choice for the size: every pick up to 20,000 tracks, else once).
+        #[arg(long)]
+        rescore_every: Option<usize>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Time VAE training epochs and 20-track generations on the backend in
+    /// use (PLAYGENIE_DEVICE / --device) and on the CPU, in one run.
+    VaeSpeed {
+        /// A benchmark set's folder (tracks.tsv, train.jsonl, valid.jsonl).
+        #[arg(long)]
+        data: PathBuf,
+        /// Training epochs to time (the first includes warm-up).
+        #[arg(long, default_value_t = 3)]
+        epochs: usize,
+        /// Generations to time.
+        #[arg(long, default_value_t = 5)]
+        repeats: usize,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Train a playlist-continuation model on a benchmark set, rank up to
+    /// 500 tracks per evaluation case, write them and print the metrics.
+    Run {
+        /// The set's folder (tracks.tsv, train.jsonl, valid.jsonl).
+        #[arg(long)]
+        data: PathBuf,
+        /// vae, or a baseline: popularity, user-popularity, cooccurrence,
+        /// decayed-popularity, user-decayed-popularity, decayed-mix, content-knn.
+        #[arg(long)]
+        model: String,
+        /// Training playlists (default DATA/train.jsonl); evaluation cases in
+        /// it count as playlists.
+        #[arg(long)]
+        train: Option<PathBuf>,
+        /// Evaluation cases (default DATA/valid.jsonl).
+        #[arg(long)]
+        eval: Option<PathBuf>,
+        /// Where to write the rankings, one JSON line per case.
+        #[arg(long)]
+        out: PathBuf,
+        /// Random seed (weights, batches, sampling).
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// VAE ablation: no listener latent u.
+        #[arg(long)]
+        no_user_latent: bool,
+        /// VAE ablation: no propagation over the co-listening graph.
+        #[arg(long)]
+        no_graph: bool,
+        /// VAE ablation: no time of day / weekday.
+        #[arg(long)]
+        no_context: bool,
+        /// VAE ablation: no content tower or hashed metadata.
+        #[arg(long)]
+        no_content: bool,
+        /// VAE ablation: no time-decayed popularity as of the request.
+        #[arg(long)]
+        no_recency: bool,
+        /// VAE ablation: training examples see every earlier play, not (as
+        /// the evaluation requests do) only the seeds after a cutoff.
+        #[arg(long)]
+        no_seed_views: bool,
+        /// VAE: cap of the annealed KL weight (0 turns the KL term off).
+        #[arg(long)]
+        beta: Option<f64>,
+        /// VAE: maximum training epochs (early stopping may end sooner).
+        #[arg(long)]
+        epochs: Option<usize>,
+        /// VAE: track embedding size.
+        #[arg(long)]
+        dim: Option<usize>,
+        /// VAE: learning rate.
+        #[arg(long)]
+        lr: Option<f64>,
+        /// VAE: share of tracks made to look new in each training epoch.
+        #[arg(long)]
+        cold_share: Option<f64>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Analyser speed against full decoding, and feature quality
+    /// (precision@5 of neighbours from the same top-level folder of DIR).
+    Index {
+        dir: PathBuf,
+        /// Analyse whole files instead of windows.
+        #[arg(long)]
+        full: bool,
+        /// Seconds decoded at the start and at the end of a long track.
+        #[arg(long)]
+        edge_s: Option<f64>,
+        /// Seconds per window in the middle of a long track.
+        #[arg(long)]
+        mid_s: Option<f64>,
+        /// Number of windows in the middle of a long track.
+        #[arg(long)]
+        mids: Option<usize>,
+        /// Also analyse whole files and report what the windows cost in
+        /// loudness, tempo, key and precision.
+        #[arg(long)]
+        compare_full: bool,
+        /// Rounds of (analyse, full decode); times are medians.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        /// Worker threads (default: one per core).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+impl BenchArgs {
+    pub fn run(self) -> Outcome {
+        match self.what {
+            BenchWhat::FineTune {
+                data,
+                programme,
+                epochs,
+                tune_epochs,
+                json,
+            } => {
+                let config = playgenie_models::vae::VaeConfig::new()
+                    .with_epochs(epochs)
+                    .with_later_seeds_only(true);
+                let r = playgenie_bench::run::fine_tune_lift(
+                    &data,
+                    programme.as_deref(),
+                    &config,
+                    tune_epochs,
+                )?;
+                if json {
+                    print_json(&r);
+                } else {
+                    println!(
+                        "programme {}: base trained on {} other playlists in {:.0} s; fine-tuned on its {} episodes in {:.0} s; {} later episodes scored",
+                        r.programme, r.base_playlists, r.base_s, r.programme_playlists, r.tune_s, r.cases
+                    );
+                    println!("{:<28} {:>8} {:>8} {:>8}", "", "NDCG", "R-prec", "HR@10");
+                    for (name, m) in [
+                        ("base", &r.base),
+                        ("base + its episodes as data", &r.base_with_data),
+                        ("fine-tuned", &r.tuned),
+                    ] {
+                        println!(
+                            "{name:<28} {:>8.4} {:>8.4} {:>8.4}",
+                            m.ndcg, m.r_prec, m.hr10
+                        );
+                    }
+                    println!(
+                        "lift of fine-tuning: {:+.4} NDCG over the base ({:.2}x), {:+.4} over the base given the same data",
+                        r.tuned.ndcg - r.base.ndcg,
+                        r.tuned.ndcg / r.base.ndcg.max(1e-9),
+                        r.tuned.ndcg - r.base_with_data.ndcg
+                    );
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            BenchWhat::Complete {
+                tracks,
+                k,
+                requests,
+                train_epochs,
+                rescore_every,
+                json,
+            } => {
+                let backend = ComputeBackend::from_env();
+                let reports = playgenie_bench::complete::run(
+                    &tracks,
+                    train_epochs,
+                    rescore_every,
+                    k,
+                    requests,
+                    &backend,
+                    |line| eprintln!("{line}"),
+                )?;
+                if json {
+                    print_json(&reports);
+                } else {
+                    println!("complete, k = {k}, on {}", backend.summary().label);
+                    println!(
+                        "{:>8} {:>8} {:>9} {:>8} {:>10} {:>10} {:>10} {:>10}",
+                        "tracks",
+                        "rescore",
+                        "train s",
+                        "load s",
+                        "model p50",
+                        "model p95",
+                        "cold p50",
+                        "cold p95"
+                    );
+                    for r in reports {
+                        println!(
+                            "{:>8} {:>8} {:>9.1} {:>8.2} {:>8.1}ms {:>8.1}ms {:>8.1}ms {:>8.1}ms",
+                            r.tracks,
+                            if r.rescore_every >= k {
+                                "once".to_owned()
+                            } else {
+                                r.rescore_every.to_string()
+                            },
+                            r.train_s,
+                            r.load_s,
+                            r.model_p50_ms,
+                            r.model_p95_ms,
+                            r.cold_p50_ms,
+                            r.cold_p95_ms
+                        );
+                    }
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            BenchWhat::VaeSpeed {
+                data,
+                epochs,
+                repeats,
+                json,
+            } => {
+                let config = playgenie_models::vae::VaeConfig::new().with_epochs(epochs);
+                let r = playgenie_bench::run::vae_speed(&data, &config, repeats)?;
+                if json {
+                    print_json(&r);
+                } else {
+                    println!("{} tracks, {} training playlists", r.tracks, r.playlists);
+                    for d in std::iter::once(&r.chosen).chain(r.cpu.as_ref()) {
+                        println!(
+                            "{:<40} epoch {:>7.2} s (all: {:?}), 20-track generation {:>8.1} ms (median)",
+                            d.device,
+                            d.steady_epoch_s(),
+                            d.epoch_s.iter().map(|s| (s * 100.0).round() / 100.0).collect::<Vec<_>>(),
+                            d.median_generate_ms()
+                        );
+                    }
+                    if let Some(cpu) = &r.cpu {
+                        println!(
+                            "speed-up over the CPU: training {:.2}x, generation {:.2}x",
+                            cpu.steady_epoch_s() / r.chosen.steady_epoch_s(),
+                            cpu.median_generate_ms() / r.chosen.median_generate_ms()
+                        );
+                    }
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            BenchWhat::Run {
+                data,
+                model,
+                train,
+                eval,
+                out,
+                seed,
+                no_user_latent,
+                no_graph,
+                no_context,
+                no_content,
+                no_recency,
+                no_seed_views,
+                beta,
+                epochs,
+                dim,
+                lr,
+                cold_share,
+                json,
+            } => {
+                let mut vae = playgenie_models::vae::VaeConfig::new()
+                    .with_user_latent(!no_user_latent)
+                    .with_graph(!no_graph)
+                    .with_context(!no_context)
+                    .with_content(!no_content)
+                    .with_recency(!no_recency)
+                    // The benchmark's requests see only earlier requests' seeds.
+                    .with_later_seeds_only(!no_seed_views);
+                if let Some(beta) = beta {
+                    vae = vae.with_beta(beta);
+                }
+                if let Some(epochs) = epochs {
+                    vae = vae.with_epochs(epochs);
+                }
+                if let Some(dim) = dim {
+                    vae = vae.with_dim(dim);
+                }
+                if let Some(lr) = lr {
+                    vae = vae.with_learning_rate(lr);
+                }
+                if let Some(share) = cold_share {
+                    vae = vae.with_cold_share(share);
+                }
+                let options = playgenie_bench::run::RunOptions {
+                    data,
+                    model,
+                    train,
+                    eval,
+                    out,
+                    seed,
+                    vae,
+                };
+                let r = playgenie_bench::run::run(&options)?;
+                if json {
+                    print_json(&r);
+                } else {
+                    print_run(&r);
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            BenchWhat::Index {
+                dir,
+                full,
+                edge_s,
+                mid_s,
+                mids,
+                compare_full,
+                rounds,
+                threads,
+                json,
+            } => {
+                let default = playgenie_core::analysis::WindowPlan::default();
+                let coverage = if full {
+                    playgenie_core::analysis::Coverage::Full
+                } else {
+                    playgenie_core::analysis::Coverage::Windows(
+                        playgenie_core::analysis::WindowPlan {
+                            edge_s: edge_s.unwrap_or(default.edge_s),
+                            mid_s: mid_s.unwrap_or(default.mid_s),
+                            mids: mids.unwrap_or(default.mids),
+                        },
+                    )
+                };
+                let b =
+                    playgenie_bench::index::index(&dir, coverage, threads, compare_full, rounds)?;
+                if json {
+                    print_json(&b);
+                } else {
+                    println!(
+                        "files                 {} ({} failed), {} threads",
+                        b.files, b.failed, b.threads
+                    );
+                    println!(
+                        "audio                 {:.0} s ({:.0} s decoded by the analyser)",
+                        b.audio_s, b.decoded_by_analyser_s
+                    );
+                    println!(
+                        "analyse               {:.2} s: {:.2} tracks/s, {:.0} s of audio per s",
+                        b.analyse_s, b.tracks_per_s, b.audio_s_per_s
+                    );
+                    println!(
+                        "full decode only      {:.2} s: {:.0} s of audio per s",
+                        b.decode_only_s, b.decode_only_audio_s_per_s
+                    );
+                    println!(
+                        "ratio                 {:.2}x the full-decode throughput (median of {} rounds: {})",
+                        b.ratio_vs_full_decode,
+                        b.rounds,
+                        b.ratio_per_round
+                            .iter()
+                            .map(|r| format!("{r:.2}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                    if let Some(mb) = b.peak_memory_mb {
+                        println!("peak memory           {mb:.0} MB");
+                    }
+                    match (b.precision_at_5, b.chance_at_5) {
+                        (Some(p), Some(c)) => {
+                            println!("precision@5           {p:.3} (chance {c:.3})")
+                        }
+                        _ => println!(
+                            "precision@5           n/a (needs files in labelled subfolders)"
+                        ),
+                    }
+                    if let Some(c) = &b.vs_full {
+                        println!(
+                            "vs whole files        loudness |diff| mean {:.2} LU, max {:.2} LU; tempo within 4% {:.0}%; same key {:.0}%; whole-file precision@5 {}",
+                            c.loudness_mae_lu,
+                            c.loudness_max_lu,
+                            100.0 * c.tempo_agreement,
+                            100.0 * c.key_agreement,
+                            c.full_precision_at_5.map_or("n/a".into(), |p| format!("{p:.3}"))
+                        );
+                    }
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+        }
+    }
+}
+
+fn print_run(r: &playgenie_bench::run::RunReport) {
+    println!(
+        "model {} on {}: {} training playlists, {} tracks; trained in {:.1} s, predicted {} cases in {:.2} s",
+        r.model, r.backend, r.train_playlists, r.catalogue, r.train_s, r.metrics.cases, r.predict_s
+    );
+    if let (Some(ndcg), Some(best)) = (r.initial_valid_ndcg, r.best_epoch) {
+        println!("validation NDCG before training {ndcg:.4}; epoch kept: {best} (0 = untrained)");
+    }
+    if let Some(last) = r.epochs.last() {
+        println!(
+            "epochs {}, validation NDCG by epoch: {}; last: train loss {:.4}, kl {:.3}, valid loss {:.4}",
+            r.epochs.len(),
+            r.epochs
+                .iter()
+                .map(|e| format!("{:.4}", e.valid_ndcg))
+                .collect::<Vec<_>>()
+                .join(" "),
+            last.train_loss,
+            last.train_kl,
+            last.valid_loss
+        );
+    }
+    println!(
+        "{:<8} {:>6} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}",
+        "seed", "cases", "r_prec", "ndcg", "ndcg10", "hr10", "clicks", "next1"
+    );
+    let row = |label: String, n: usize, m: &playgenie_models::metrics::Metrics| {
+        println!(
+            "{label:<8} {n:>6} {:>8.4} {:>8.4} {:>8.4} {:>8.3} {:>8.2} {:>8.3}",
+            m.r_prec, m.ndcg, m.ndcg10, m.hr10, m.clicks, m.next1
+        );
+    };
+    row("all".into(), r.metrics.cases, &r.metrics.overall);
+    for (size, (n, m)) in &r.metrics.by_seed_size {
+        row(size.to_string(), *n, m);
+    }
+}

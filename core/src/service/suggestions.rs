@@ -1,0 +1,143 @@
+//! "Complete playlist" and what the listener does with its suggestions.
+//!
+//! The genie (library data plus the model in use) is loaded on first use
+//! on a connection of its own and kept until a scan, a training or a change
+//! of model version drops it. Every request is built here, with the same
+//! limits for both front ends: tracks removed from a playlist's suggestions
+//! are never suggested for it again, and a kept or removed suggestion is
+//! evidence for the fine-tune policy.
+
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+use super::{lock, now, Services};
+use crate::db::{EntryOrigin, Feedback};
+use crate::genie::{Completion, Genie, Request};
+use crate::{Db, Result};
+
+/// What a person chooses for one completion.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct CompleteOptions {
+    /// How many tracks to add (1 to [`crate::genie::MAX_K`]).
+    pub k: usize,
+    /// 0 = the familiar, 1 = discovery.
+    pub adventurousness: f32,
+    /// No artist twice within this many tracks.
+    pub artist_window: usize,
+    /// Tracks not to suggest this time (beside those removed before).
+    #[serde(default)]
+    pub exclude: Vec<i64>,
+    /// The listener's offset from UTC in seconds ("evening" is theirs).
+    #[serde(default)]
+    pub utc_offset_s: i64,
+}
+
+impl Default for CompleteOptions {
+    fn default() -> Self {
+        Self {
+            k: 10,
+            adventurousness: 0.0,
+            artist_window: 3,
+            exclude: Vec::new(),
+            utc_offset_s: 0,
+        }
+    }
+}
+
+impl Services {
+    /// Continues playlist `playlist_id`. Tracks removed from its
+    /// suggestions before are never suggested again.
+    pub fn complete_playlist(
+        &self,
+        playlist_id: i64,
+        mut options: CompleteOptions,
+    ) -> Result<Completion> {
+        let seed = self.with_db(|db| {
+            options.exclude.extend(db.removed_suggestions(playlist_id)?);
+            Ok(db
+                .playlist_entries(playlist_id)?
+                .iter()
+                .map(|e| e.track_id)
+                .collect::<Vec<_>>())
+        })?;
+        self.complete_tracks(seed, options)
+    }
+
+    /// Continues a list of library tracks (a playlist file's, say).
+    pub fn complete_tracks(&self, seed: Vec<i64>, options: CompleteOptions) -> Result<Completion> {
+        let mut slot = lock(&self.genie, "genie")?;
+        if slot.is_none() {
+            let db = Db::open(&self.paths.database)?;
+            *slot = Some(Genie::load(&db, &self.store(), &self.backend())?);
+        }
+        let genie = slot.as_ref().ok_or(crate::Error::Poisoned("genie"))?;
+        genie.complete(&request(genie, seed, options, now()))
+    }
+
+    /// Records what the listener did with suggestion `track_id` of playlist
+    /// `playlist_id` (a kept one is appended to the playlist, marked as a
+    /// suggestion), then fine-tunes in the background if enough evidence
+    /// has come in.
+    pub fn feedback(
+        self: &Arc<Self>,
+        playlist_id: i64,
+        track_id: i64,
+        feedback: Feedback,
+        model_version: Option<u32>,
+    ) -> Result<()> {
+        self.record_feedback(playlist_id, track_id, feedback, model_version)?;
+        self.after_evidence();
+        Ok(())
+    }
+
+    /// [`Services::feedback`] without the fine-tune: for a front end that
+    /// ends before a background training could (the CLI), which then
+    /// offers `playgenie train --auto`.
+    pub fn record_feedback(
+        &self,
+        playlist_id: i64,
+        track_id: i64,
+        feedback: Feedback,
+        model_version: Option<u32>,
+    ) -> Result<()> {
+        self.with_db(|db| {
+            if feedback == Feedback::Kept {
+                db.add_to_playlist(playlist_id, &[track_id], EntryOrigin::Suggestion)?;
+            }
+            db.record_feedback(Some(playlist_id), track_id, feedback, model_version)
+        })
+    }
+
+    /// Puts a saved model version in use (roll back or forward).
+    pub fn use_model_version(&self, version: u32) -> Result<()> {
+        self.store().use_version(version)?;
+        self.invalidate_genie();
+        Ok(())
+    }
+
+    /// Drops the loaded genie: the next request loads the library and the
+    /// model in use afresh.
+    pub fn invalidate_genie(&self) {
+        if let Ok(mut genie) = self.genie.lock() {
+            *genie = None;
+        }
+    }
+}
+
+/// The one place a [`Request`] is made: the options, the moment, and the
+/// re-scoring interval for this library's size. The genie checks the
+/// ranges ([`Request::validate`]) and names them in its message.
+fn request(genie: &Genie, seed: Vec<i64>, options: CompleteOptions, at: i64) -> Request {
+    Request {
+        seed,
+        k: options.k,
+        adventurousness: options.adventurousness,
+        artist_window: options.artist_window,
+        exclude: options.exclude,
+        at,
+        utc_offset_s: options.utc_offset_s,
+        rescore_every: Request::rescore_for(genie.tracks()),
+    }
+}

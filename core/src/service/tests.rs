@@ -1,0 +1,320 @@
+//! The services on a real installation: a temporary PLAYGENIE home, real
+//! (generated) audio, the real SQLite file and the real model on the CPU.
+//! Waits are bounds against a hang, never timings.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use playgenie_models::{ComputeBackend, DevicePreference};
+
+use super::training::{Due, FINE_TUNE_AFTER};
+use super::Services;
+use crate::db::{EndReason, EntryOrigin, Feedback, NewPlay, PlaySource};
+use crate::genie::TrainMode;
+use crate::{AppPaths, Core, CoreEvent};
+
+/// Generous: training a tiny model takes seconds, a loaded CI machine more.
+const PATIENCE: Duration = Duration::from_secs(600);
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    music: PathBuf,
+    services: Arc<Services>,
+    events: Arc<Mutex<Vec<CoreEvent>>>,
+}
+
+fn write_tone(path: &Path, step: f32) {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 22_050,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(path, spec).expect("wav");
+    for i in 0..22_050 {
+        let s = (0.3 * (i as f32 * step).sin() * 32767.0) as i16;
+        w.write_sample(s).expect("sample");
+    }
+    w.finalize().expect("finalize");
+}
+
+/// Two albums (folders) of three one-second tones each, not yet in the
+/// library; services whose events are recorded.
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let music = dir.path().join("music");
+    for (album, base) in [("one", 0.05), ("two", 0.3)] {
+        let folder = music.join(album);
+        std::fs::create_dir_all(&folder).expect("mkdir");
+        for i in 0..3 {
+            write_tone(&folder.join(format!("{i}.wav")), base + 0.02 * i as f32);
+        }
+    }
+    let core = Core::open(AppPaths::under(dir.path().join("home"))).expect("open");
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let sink = {
+        let events = Arc::clone(&events);
+        Arc::new(move |event: CoreEvent| events.lock().expect("events").push(event))
+    };
+    let backend = Arc::new(OnceLock::from(ComputeBackend::select(
+        DevicePreference::Cpu,
+    )));
+    let services = Services::new(core, backend, sink);
+    Fixture {
+        _dir: dir,
+        music,
+        services,
+        events,
+    }
+}
+
+impl Fixture {
+    /// Waits until `count` events match `wanted`; returns the last.
+    fn wait_for(&self, what: &str, count: usize, wanted: impl Fn(&CoreEvent) -> bool) -> CoreEvent {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            {
+                let events = self.events.lock().expect("events");
+                let matching: Vec<&CoreEvent> = events.iter().filter(|e| wanted(e)).collect();
+                if matching.len() >= count {
+                    return matching[count - 1].clone();
+                }
+                if let Some(CoreEvent::TrainFailed { message }) = events
+                    .iter()
+                    .find(|e| matches!(e, CoreEvent::TrainFailed { .. }))
+                {
+                    panic!("training failed while waiting for {what}: {message}");
+                }
+            }
+            assert!(Instant::now() < deadline, "no {what} within {PATIENCE:?}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn trained(&self, count: usize) -> crate::genie::TrainReport {
+        match self.wait_for("finished training", count, |e| {
+            matches!(e, CoreEvent::TrainFinished { .. })
+        }) {
+            CoreEvent::TrainFinished { report } => report,
+            _ => unreachable!("filtered"),
+        }
+    }
+
+    fn scans_finished(&self, count: usize) {
+        self.wait_for("finished scan", count, |e| {
+            matches!(e, CoreEvent::ScanFinished { .. })
+        });
+    }
+
+    fn idle(&self) {
+        let deadline = Instant::now() + PATIENCE;
+        while self.services.is_training() || self.services.is_scanning() {
+            assert!(Instant::now() < deadline, "still busy after {PATIENCE:?}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn track_ids(&self) -> Vec<i64> {
+        self.services
+            .with_db(|db| Ok(db.library_rows()?.iter().map(|r| r.id).collect()))
+            .expect("rows")
+    }
+}
+
+#[test]
+fn a_scan_trains_a_model_that_fits_and_a_changed_library_retrains_from_scratch() {
+    let fx = fixture();
+    assert_eq!(
+        fx.services.training_due().expect("due"),
+        Due::Nothing,
+        "empty library"
+    );
+    fx.services
+        .add_library_folder(&fx.music)
+        .expect("add the folder");
+    fx.scans_finished(1);
+    let first = fx.trained(1);
+    assert_eq!(first.mode, TrainMode::Full);
+    assert!(first.version.is_some(), "a first model is always kept");
+    fx.idle();
+    assert_eq!(fx.services.training_due().expect("due"), Due::Nothing);
+
+    // A new track: the model no longer fits, and the next scan retrains.
+    write_tone(&fx.music.join("two/3.wav"), 0.42);
+    assert!(fx.services.start_scan(None));
+    fx.scans_finished(2);
+    fx.wait_for("a second training", 2, |e| {
+        matches!(
+            e,
+            CoreEvent::TrainStarted {
+                mode: TrainMode::Full,
+                ..
+            }
+        )
+    });
+    fx.trained(2);
+    fx.idle();
+    assert_eq!(fx.services.training_due().expect("due"), Due::Nothing);
+}
+
+#[test]
+fn feedback_is_recorded_and_enough_of_it_fine_tunes_by_itself() {
+    let fx = fixture();
+    fx.services.add_library_folder(&fx.music).expect("add");
+    fx.trained(1);
+    fx.idle();
+    let ids = fx.track_ids();
+    let playlist = fx
+        .services
+        .with_db(|db| {
+            let p = db.create_playlist("Mix")?;
+            db.add_to_playlist(p.id, &ids[..2], EntryOrigin::User)
+        })
+        .expect("playlist");
+
+    let completion = fx
+        .services
+        .complete_playlist(
+            playlist.id,
+            super::suggestions::CompleteOptions {
+                k: 2,
+                ..Default::default()
+            },
+        )
+        .expect("complete");
+    assert_eq!(completion.model_version, Some(1));
+    assert_eq!(completion.answered_by, "model v1");
+    let kept = completion.suggestions[0].track_id;
+    let removed = completion.suggestions[1].track_id;
+    fx.services
+        .feedback(playlist.id, kept, Feedback::Kept, Some(1))
+        .expect("keep");
+    fx.services
+        .feedback(playlist.id, removed, Feedback::Removed, Some(1))
+        .expect("remove");
+    let entries = fx
+        .services
+        .with_db(|db| db.playlist_entries(playlist.id))
+        .expect("entries");
+    assert_eq!(entries.len(), 3);
+    assert_eq!(entries[2].track_id, kept);
+    assert_eq!(entries[2].origin, EntryOrigin::Suggestion);
+    let again = fx
+        .services
+        .complete_playlist(
+            playlist.id,
+            super::suggestions::CompleteOptions {
+                k: 3,
+                ..Default::default()
+            },
+        )
+        .expect("complete again");
+    assert!(
+        again.suggestions.iter().all(|s| s.track_id != removed),
+        "a removed suggestion never returns for its playlist"
+    );
+
+    // Two pieces of evidence so far; the rest up to the threshold start a
+    // fine-tune on their own (the last one does).
+    assert_eq!(fx.services.training_due().expect("due"), Due::Nothing);
+    for _ in 2..FINE_TUNE_AFTER {
+        fx.services
+            .feedback(playlist.id, removed, Feedback::Removed, Some(1))
+            .expect("remove");
+    }
+    fx.wait_for("a fine-tune", 1, |e| {
+        matches!(
+            e,
+            CoreEvent::TrainStarted {
+                mode: TrainMode::FineTune,
+                ..
+            }
+        )
+    });
+    let tuned = fx.trained(2);
+    assert_eq!(tuned.mode, TrainMode::FineTune);
+}
+
+#[test]
+fn a_change_seen_during_a_scan_is_scanned_after_it() {
+    let fx = fixture();
+    fx.services
+        .core()
+        .expect("core")
+        .add_library_folder(&fx.music)
+        .expect("add");
+    assert!(fx.services.start_scan(None), "nothing runs yet");
+    // Whether the first scan still runs (queued) or has ended (started
+    // now), the watcher's folders are scanned: two scans finish.
+    fx.services.start_scan(Some(vec![fx.music.join("one")]));
+    fx.scans_finished(2);
+    fx.idle();
+    let seen: Vec<usize> = fx
+        .events
+        .lock()
+        .expect("events")
+        .iter()
+        .filter_map(|e| match e {
+            CoreEvent::ScanFinished { report } => Some(report.files_seen),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        vec![6, 3],
+        "the whole library, then only the changed folder"
+    );
+}
+
+#[test]
+fn the_history_writer_records_every_play_it_was_sent_and_announces_it() {
+    let fx = fixture();
+    fx.services
+        .core()
+        .expect("core")
+        .add_library_folder(&fx.music)
+        .expect("add");
+    let (plays, writer) = fx.services.start_history_writer().expect("writer");
+    fx.services
+        .core()
+        .expect("core")
+        .index(
+            std::slice::from_ref(&fx.music),
+            &crate::scan::ScanOptions::default(),
+            &std::sync::atomic::AtomicBool::new(false),
+            |_| {},
+        )
+        .expect("index");
+    let ids = fx.track_ids();
+    for (i, id) in ids.iter().take(3).enumerate() {
+        plays
+            .send(NewPlay {
+                track_id: Some(*id),
+                artist: "A".into(),
+                title: format!("t{i}"),
+                started_at_ms: 1_000 * i as i64,
+                listened_ms: 900,
+                end_reason: EndReason::Finished,
+                end_position_ms: Some(1_000),
+                duration_ms: Some(1_000),
+                source: PlaySource::Library,
+                playlist_id: None,
+                imported_from: None,
+            })
+            .expect("send");
+    }
+    drop(plays);
+    assert!(
+        writer.finish_within(PATIENCE),
+        "the writer ends with its senders"
+    );
+    let recorded = fx
+        .services
+        .with_db(|db| db.recent_plays(10))
+        .expect("plays");
+    assert_eq!(recorded.len(), 3);
+    fx.wait_for("announced plays", 3, |e| {
+        matches!(e, CoreEvent::PlayRecorded { .. })
+    });
+}
