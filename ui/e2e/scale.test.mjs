@@ -57,7 +57,7 @@ const quantile = (values, q) => [...values].sort((a, b) => a - b)[Math.min(value
 
 test("100,000 tracks: virtualized rows, smooth scrolling, sort and search", async () => {
   const started = Date.now();
-  await waitForTrackCount(driver, TRACKS, 120_000, "the 100k list never arrived");
+  await waitForTrackCount(driver, TRACKS, 300_000, "the 100k list never arrived");
   console.log(`figure: 100k rows listed and rendered in ${Date.now() - started} ms (from window start)`);
   const rendered = await rowCount(driver);
   assert.ok(rendered > 5 && rendered < 100, `only visible rows are in the DOM, found ${rendered}`);
@@ -84,6 +84,10 @@ test("100,000 tracks: virtualized rows, smooth scrolling, sort and search", asyn
   `,
       step,
     );
+  // A figure, not a limit: a slow or loaded machine paints slower frames,
+  // and the recording waits for them (WebDriver's default script limit is
+  // 30 s; 240 frames at 150 ms each on a fresh CI machine took longer).
+  await driver.manage().setTimeouts({ script: 600_000 });
   const describe = (t) =>
     `median ${quantile(t, 0.5).toFixed(1)} ms, p95 ${quantile(t, 0.95).toFixed(1)} ms, max ${Math.max(...t).toFixed(1)} ms`;
   const idle = await frames(0);
@@ -98,7 +102,7 @@ test("100,000 tracks: virtualized rows, smooth scrolling, sort and search", asyn
     driver.executeScript(
       `const rows = [...document.querySelectorAll('[data-testid="track-row"]')]; return rows[rows.length - 1].innerText;`,
     );
-  await driver.wait(async () => /Artist 996/.test(await lastRow()), 5_000, "the end of the list never showed");
+  await driver.wait(async () => /Artist 996/.test(await lastRow()), 120_000, "the end of the list never showed");
   assert.ok((await rowCount(driver)) < 100);
 
   // Sort by title (descending after two clicks) and search.
@@ -109,12 +113,12 @@ test("100,000 tracks: virtualized rows, smooth scrolling, sort and search", asyn
   await driver.wait(async () => {
     const first = await driver.executeScript(`return document.querySelector('[data-testid="track-row"]')?.innerText ?? "";`);
     return first.includes("Song 100000");
-  }, 10_000, "descending title sort never showed the last song first");
+  }, 120_000, "descending title sort never showed the last song first");
 
   const search = await driver.findElement(By.css('[data-testid="search"]'));
   const t0 = Date.now();
   await search.sendKeys("song 012345");
-  await driver.wait(async () => (await rowCount(driver)) === 1, 10_000, "search never narrowed to one row");
+  await driver.wait(async () => (await rowCount(driver)) === 1, 120_000, "search never narrowed to one row");
   console.log(`figure: search over 100k rows answered in ${Date.now() - t0} ms (WebDriver round trips included)`);
   await screenshot(driver, "e2e-100k.png");
 });
