@@ -22,8 +22,10 @@ packages=(
 )
 if $with_tests; then
   # The window under Xvfb driven by WebDriver (with a private D-Bus session
-  # for the media-key test), screenshots, and real audio tools and clients.
-  packages+=(xvfb xauth dbus webkit2gtk-driver imagemagick sox libsox-fmt-all ffmpeg mpv sqlite3)
+  # for the media-key test), screenshots, real audio tools and clients, and
+  # the checker for the package's desktop entry.
+  packages+=(xvfb xauth dbus webkit2gtk-driver imagemagick sox libsox-fmt-all ffmpeg mpv sqlite3
+    desktop-file-utils)
 fi
 
 missing=()
