@@ -10,8 +10,8 @@ use playgenie_models::baselines::{self, Recommender};
 use playgenie_models::data::{Case, Playlist};
 use playgenie_models::metrics::{self, rank, Metrics, Report};
 use playgenie_models::vae::features as vae_features;
-use playgenie_models::vae::train::{self as vae_train, EpochStats};
 use playgenie_models::vae::VaeConfig;
+use playgenie_models::vae::{self, EpochStats};
 use playgenie_models::ComputeBackend;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -57,7 +57,7 @@ pub struct RunReport {
 /// Ranks every case with a trained VAE. As in the app, every play joins the
 /// history at once: the seeds of earlier cases count for later ones (never
 /// their held-out part).
-fn vae_rank(model: &mut vae_train::TrainedVae, cases: &[Case]) -> Result<Vec<Vec<u32>>> {
+fn vae_rank(model: &mut vae::TrainedVae, cases: &[Case]) -> Result<Vec<Vec<u32>>> {
     model.prepared.set_online_history(online_plays(cases));
     let queries: Vec<_> = cases.iter().map(Case::query).collect();
     let scores = model
@@ -162,18 +162,17 @@ pub fn run(options: &RunOptions) -> Result<RunReport> {
     let (ranked, train_s, predict_s, backend, epochs, vae_info) = if options.model == "vae" {
         let backend = ComputeBackend::from_env();
         let config = options.vae.clone().with_seed(options.seed);
-        let mut model =
-            vae_train::fit(&library.catalogue, &train, &config, backend.device(), |e| {
-                tracing::info!(
-                    epoch = e.epoch,
-                    train = e.train_loss,
-                    valid = e.valid_loss,
-                    valid_ndcg = e.valid_ndcg,
-                    kl = e.train_kl,
-                    "epoch"
-                );
-            })
-            .map_err(|e| Error::Failed(e.to_string()))?;
+        let mut model = vae::fit(&library.catalogue, &train, &config, backend.device(), |e| {
+            tracing::info!(
+                epoch = e.epoch,
+                train = e.train_loss,
+                valid = e.valid_loss,
+                valid_ndcg = e.valid_ndcg,
+                kl = e.train_kl,
+                "epoch"
+            );
+        })
+        .map_err(|e| Error::Failed(e.to_string()))?;
         let train_s = started.elapsed().as_secs_f64();
         tracing::info!(
             initial = model.initial_valid_loss,
@@ -270,13 +269,13 @@ fn speed_on(
     config: &VaeConfig,
     repeats: usize,
 ) -> Result<DeviceSpeed> {
-    let model = vae_train::fit(&library.catalogue, train, config, backend.device(), |_| {})
+    let model = vae::fit(&library.catalogue, train, config, backend.device(), |_| {})
         .map_err(|e| Error::Failed(e.to_string()))?;
     let (artists, _) = library.catalogue.artist_ids();
     let mut generate_ms = Vec::new();
     for (i, case) in cases.iter().cycle().take(repeats + 1).enumerate() {
         let started = Instant::now();
-        let options = vae_train::Generation::default();
+        let options = vae::Generation::default();
         model
             .generate(&case.query(), 20, &artists, &options)
             .map_err(|e| Error::Failed(e.to_string()))?;
@@ -388,12 +387,12 @@ pub fn fine_tune_lift(
         )));
     }
     let backend = ComputeBackend::from_env();
-    let score = |model: &mut vae_train::TrainedVae| -> Result<Metrics> {
+    let score = |model: &mut vae::TrainedVae| -> Result<Metrics> {
         let ranked = vae_rank(model, &eval)?;
         Ok(evaluate(&library, &eval, &ranked).overall)
     };
     let started = Instant::now();
-    let mut base = vae_train::fit(
+    let mut base = vae::fit(
         &library.catalogue,
         &others,
         config,
@@ -414,17 +413,13 @@ pub fn fine_tune_lift(
     // saw; the programme's other tracks keep their untrained start values,
     // which must not count.
     prepared.has_history = base.prepared.has_history.clone();
-    let mut with_data = vae_train::TrainedVae::from_weights(
-        base.config.clone(),
-        prepared,
-        &weights,
-        backend.device(),
-    )
-    .map_err(|e| Error::Failed(e.to_string()))?;
+    let mut with_data =
+        vae::TrainedVae::from_weights(base.config.clone(), prepared, &weights, backend.device())
+            .map_err(|e| Error::Failed(e.to_string()))?;
     let with_data_metrics = score(&mut with_data)?;
     let started = Instant::now();
     let tune_config = base.config.clone().with_epochs(tune_epochs);
-    let mut tuned = vae_train::fit_from(
+    let mut tuned = vae::fit_from(
         Some(&weights),
         &library.catalogue,
         &all,

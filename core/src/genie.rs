@@ -15,8 +15,8 @@ use std::sync::atomic::AtomicBool;
 use playgenie_models::baselines::standardise;
 use playgenie_models::data::{Catalogue, Playlist, Query, Track};
 use playgenie_models::vae::features::Prepared;
-use playgenie_models::vae::train::{fit_cancellable, EpochStats, Generation, TrainedVae, VaeError};
 use playgenie_models::vae::VaeConfig;
+use playgenie_models::vae::{fit_cancellable, EpochStats, Generation, TrainedVae, VaeError};
 use playgenie_models::ComputeBackend;
 use serde::Serialize;
 

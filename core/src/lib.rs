@@ -203,7 +203,7 @@ pub enum CoreEvent {
     },
     /// One training epoch ended (the loss curve grows by a point).
     TrainProgress {
-        epoch: playgenie_models::vae::train::EpochStats,
+        epoch: playgenie_models::vae::EpochStats,
     },
     /// Training ended; `report.version` is the model now in use (None: the
     /// previous one stayed).

@@ -81,7 +81,7 @@ pub fn generate() -> String {
         core::db::Feedback,
         core::genie::TrainMode,
         core::genie::TrainReport,
-        playgenie_models::vae::train::EpochStats,
+        playgenie_models::vae::EpochStats,
         crate::commands::genie::Models,
         crate::commands::genie::ModelVersion,
         // The event stream.

@@ -8,8 +8,8 @@ use crate::common;
 use playgenie_bench::data::{self as playlist_data, Dataset};
 use playgenie_core::model_store::ModelStore;
 use playgenie_models::data::{Case, Playlist};
-use playgenie_models::vae::train::{self, Generation, TrainedVae};
 use playgenie_models::vae::VaeConfig;
+use playgenie_models::vae::{self, Generation, TrainedVae};
 use playgenie_models::{BackendKind, ComputeBackend, DevicePreference};
 
 fn mini() -> (Dataset, Vec<Playlist>, Vec<Case>) {
@@ -34,7 +34,7 @@ fn small(epochs: usize) -> VaeConfig {
 
 fn loss_falls_on(backend: &ComputeBackend) {
     let (library, train, _) = mini();
-    let model = train::fit(
+    let model = vae::fit(
         &library.catalogue,
         &train,
         &small(4),
@@ -78,7 +78,7 @@ fn a_checkpoint_round_trip_scores_identically_and_divergence_changes_nothing() {
     let (library, train, cases) = mini();
     let cpu = ComputeBackend::select(DevicePreference::Cpu);
     let config = small(2);
-    let model = train::fit(&library.catalogue, &train, &config, &cpu.device, |_| {}).expect("fit");
+    let model = vae::fit(&library.catalogue, &train, &config, &cpu.device, |_| {}).expect("fit");
     let dir = tempfile::tempdir().expect("dir");
     let store = ModelStore::new(dir.path());
     let weights = model.weights().expect("weights");
@@ -113,7 +113,7 @@ fn a_checkpoint_round_trip_scores_identically_and_divergence_changes_nothing() {
     // A fine-tune with an absurd learning rate diverges (or learns nothing
     // better): the model in use stays version 1.
     let wild = config.clone().with_learning_rate(1e9).with_epochs(2);
-    let outcome = train::fit_from(
+    let outcome = vae::fit_from(
         Some(&loaded.weights),
         &library.catalogue,
         &train,
@@ -145,8 +145,7 @@ fn a_checkpoint_round_trip_scores_identically_and_divergence_changes_nothing() {
 fn generation_never_repeats_the_seed_and_keeps_the_artist_window() {
     let (library, train, cases) = mini();
     let cpu = ComputeBackend::select(DevicePreference::Cpu);
-    let model =
-        train::fit(&library.catalogue, &train, &small(1), &cpu.device, |_| {}).expect("fit");
+    let model = vae::fit(&library.catalogue, &train, &small(1), &cpu.device, |_| {}).expect("fit");
     let (artists, _) = library.catalogue.artist_ids();
     for (i, case) in cases.iter().take(5).enumerate() {
         let options = Generation {
@@ -184,7 +183,7 @@ fn cancelling_stops_training_with_nothing_produced() {
     let backend = ComputeBackend::select(DevicePreference::Cpu);
     let cancel = std::sync::atomic::AtomicBool::new(false);
     let mut epochs = 0;
-    let outcome = train::fit_cancellable(
+    let outcome = vae::fit_cancellable(
         None,
         &library.catalogue,
         &train,
@@ -199,7 +198,7 @@ fn cancelling_stops_training_with_nothing_produced() {
         },
     );
     assert!(
-        matches!(outcome, Err(train::VaeError::Cancelled)),
+        matches!(outcome, Err(vae::VaeError::Cancelled)),
         "training was not cancelled"
     );
     assert_eq!(epochs, 1);

@@ -19,8 +19,11 @@
 //!   `targets` of them, weighted toward the nearest) + β·KL(q ‖ N(0, I)),
 //!   β annealed from 0.
 
+pub mod batch;
 pub mod features;
-pub mod train;
+pub mod inference;
+pub mod rng;
+pub mod training;
 pub mod weights;
 
 use burn::config::Config;
@@ -31,6 +34,8 @@ use burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
 
 pub use features::Prepared;
 use features::{GLOBAL_FEATURES, RECENCY_FEATURES, USER_FEATURES};
+pub use inference::{Generation, TrainedVae};
+pub use training::{fit, fit_cancellable, fit_from, EpochStats, VaeError};
 
 /// Hyper-parameters and switches (the ablations turn parts off). Saved as
 /// JSON beside the weights.
@@ -115,7 +120,7 @@ const SIMILARITY_INIT: f32 = 1.0;
 /// Width of the context input: hour and weekday as sin/cos.
 pub const CONTEXT: usize = 4;
 
-/// The network. Built by [`Vae::new`]; trained by [`train::fit`].
+/// The network. Built by [`Vae::new`]; trained by [`training::fit`].
 #[derive(Module, Debug)]
 pub struct Vae {
     content: Linear,

@@ -1,0 +1,357 @@
+//! Training: a custom Burn loop (Adam with weight decay, gradient
+//! clipping, β annealing, cold-track dropout, early stopping on a
+//! time-ordered validation split, seeded), in two stages where time is
+//! known. The result is never worse than its start on validation.
+
+use std::time::Instant;
+
+use burn::grad_clipping::GradientClippingConfig;
+use burn::module::Module;
+use burn::optim::decay::WeightDecayConfig;
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::tensor::{Device, Tensor};
+use serde::Serialize;
+
+use super::batch::{build_batch, cut, Example, CUTOFF_REACH_S, SEED_LENGTHS};
+use super::features::Prepared;
+use super::inference::TrainedVae;
+use super::rng::Rng;
+use super::weights::{Weights, WeightsError};
+use super::{float2, CatalogueTensors, Vae, VaeConfig};
+use crate::data::{Catalogue, Playlist};
+use crate::metrics::{rank, score_case};
+
+/// Training could not produce a usable model.
+#[derive(Debug, thiserror::Error)]
+pub enum VaeError {
+    #[error("there is nothing to train on: no playlist has two or more tracks")]
+    NoData,
+    #[error("training diverged at epoch {epoch} (loss {loss}); the previous model stays in use")]
+    Diverged { epoch: usize, loss: f32 },
+    #[error("could not read results back from the device: {0}")]
+    Readback(String),
+    #[error("checkpoint weights do not fit: {0}")]
+    Weights(#[from] WeightsError),
+    #[error("training was cancelled; the previous model stays in use")]
+    Cancelled,
+}
+
+/// Loss figures of one epoch.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct EpochStats {
+    pub epoch: usize,
+    pub beta: f64,
+    pub train_loss: f32,
+    pub train_kl: f32,
+    pub valid_loss: f32,
+    /// NDCG of the validation cuts (model selection follows it).
+    pub valid_ndcg: f32,
+    /// Whether the decoder's embedding term was on (training starts
+    /// without it where recency is known).
+    pub decoder_embeddings: bool,
+    pub seconds: f64,
+}
+
+fn scalar(t: Tensor<1>) -> Result<f32, VaeError> {
+    t.into_data()
+        .try_into_vec::<f32>()
+        .map_err(|e| VaeError::Readback(format!("{e:?}")))?
+        .first()
+        .copied()
+        .ok_or_else(|| VaeError::Readback("empty tensor".into()))
+}
+
+/// Trains a VAE on `train` for `catalogue` on `device` (a plain device; the
+/// loop adds autodiff). Deterministic for a given seed on one backend.
+pub fn fit(
+    catalogue: &Catalogue,
+    train: &[Playlist],
+    config: &VaeConfig,
+    device: &Device,
+    on_epoch: impl FnMut(&EpochStats),
+) -> Result<TrainedVae, VaeError> {
+    fit_from(None, catalogue, train, config, device, on_epoch)
+}
+
+/// [`fit`], starting from `start` (fine-tuning) instead of fresh weights.
+/// The result is never worse than its start on the validation split: the
+/// starting weights are the first candidate, and a diverging run is an error.
+pub fn fit_from(
+    start: Option<&Weights>,
+    catalogue: &Catalogue,
+    train: &[Playlist],
+    config: &VaeConfig,
+    device: &Device,
+    on_epoch: impl FnMut(&EpochStats),
+) -> Result<TrainedVae, VaeError> {
+    let never = std::sync::atomic::AtomicBool::new(false);
+    fit_cancellable(start, catalogue, train, config, device, &never, on_epoch)
+}
+
+/// [`fit_from`], stopping with [`VaeError::Cancelled`] at the next batch
+/// once `cancel` is set.
+pub fn fit_cancellable(
+    start: Option<&Weights>,
+    catalogue: &Catalogue,
+    train: &[Playlist],
+    config: &VaeConfig,
+    device: &Device,
+    cancel: &std::sync::atomic::AtomicBool,
+    mut on_epoch: impl FnMut(&EpochStats),
+) -> Result<TrainedVae, VaeError> {
+    let prepared = Prepared::new(catalogue, train, config.neighbours, config.buckets);
+    let untimed;
+    let config = if config.recency && !prepared.timed {
+        tracing::info!("no playlist has a timestamp: the recency term is off");
+        untimed = config.clone().with_recency(false);
+        &untimed
+    } else {
+        config
+    };
+    // Time-ordered split: the latest 5% of playlists judge early stopping
+    // (a random 5% when there are no timestamps).
+    let mut order: Vec<usize> = (0..train.len())
+        .filter(|i| train[*i].tracks.len() >= 2)
+        .collect();
+    if order.len() < 2 {
+        return Err(VaeError::NoData);
+    }
+    if order.iter().all(|i| train[*i].timestamp.is_none()) {
+        Rng::new(config.seed).shuffle(&mut order);
+    } else {
+        order.sort_by_key(|i| train[*i].timestamp.unwrap_or(0));
+    }
+    // Requests after training see only earlier requests' seeds: validation
+    // then sees the whole fit period and only its own cuts' seeds, and each
+    // training example a cutoff up to 13 weeks back (as far as a benchmark
+    // period reaches past its training data) with seeds only after it.
+    let views = config.later_seeds_only && prepared.timed;
+    let mut n_valid = order.len() / 20;
+    if views {
+        // Validation then spans that reach too: what the weights learn must
+        // still hold 13 weeks on.
+        let end = order.last().and_then(|i| train[*i].timestamp).unwrap_or(0);
+        n_valid = order
+            .iter()
+            .filter(|i| {
+                train[**i]
+                    .timestamp
+                    .is_some_and(|t| t >= end - CUTOFF_REACH_S as i64)
+            })
+            .count();
+    }
+    let n_valid = n_valid.clamp(1, order.len() - 1);
+    let (fit_set, valid_set) = order.split_at(order.len() - n_valid);
+    device.seed(config.seed);
+    let ad = device.clone().autodiff();
+    let mut model = Vae::new(config, prepared.content_dims, prepared.n_tracks, &ad);
+    if let Some(weights) = start {
+        model = model
+            .load_weights(weights, &ad)
+            .map_err(VaeError::Weights)?;
+    }
+    let cat = CatalogueTensors::new(&prepared, &ad);
+    let cat_inner = CatalogueTensors::new(&prepared, device);
+    let mut optimizer = AdamConfig::new()
+        .with_grad_clipping(Some(GradientClippingConfig::Norm(5.0)))
+        .with_weight_decay(Some(WeightDecayConfig::new(config.weight_decay as f32)))
+        .init();
+    let mut rng = Rng::new(config.seed);
+    let mut history = Vec::new();
+    let warmup = (config.epochs as f64 * 0.5).max(1.0);
+
+    // Fixed validation cuts, so epochs compare like with like.
+    let mut vrng = Rng::new(config.seed ^ 0xABCD);
+    let mut valid_examples: Vec<Example<'_>> = Vec::with_capacity(valid_set.len());
+    let mut valid_prefixes = vec![u32::MAX; train.len()];
+    let valid_cutoff = valid_set.first().and_then(|i| train[*i].timestamp);
+    for &i in valid_set {
+        if let Some(mut e) = cut(&train[i], &mut vrng) {
+            valid_prefixes[i] = e.seed.len() as u32;
+            e.cutoff = valid_cutoff.filter(|_| views);
+            valid_examples.push(e);
+        }
+    }
+    let valid_prefixes = views.then_some(valid_prefixes);
+    let valid_prefixes = valid_prefixes.as_deref();
+
+    // Validation loss with the posterior mean and the full β.
+    let validate = |m: &Vae, config: &VaeConfig| -> Result<f32, VaeError> {
+        let items = m.items(config, &cat_inner);
+        let mut sum = 0.0f32;
+        let mut batches = 0usize;
+        for chunk in valid_examples.chunks(config.batch) {
+            let batch = build_batch(
+                &prepared,
+                chunk,
+                config.targets,
+                None,
+                valid_prefixes,
+                device,
+            );
+            let f = m.forward(config, &items, &batch, false);
+            let (rec, kl) = m.loss(&f, batch.targets.clone());
+            let kl_weight = if config.user_latent { config.beta } else { 0.0 };
+            sum += scalar(rec + kl * kl_weight)?;
+            batches += 1;
+        }
+        Ok(sum / batches.max(1) as f32)
+    };
+    // Validation NDCG (the benchmark's measure) of the same cuts: what
+    // model selection follows, since a lower loss on the training period's
+    // own tracks need not rank later requests better.
+    let validate_ndcg = |m: &Vae, config: &VaeConfig| -> Result<f32, VaeError> {
+        let items = m.items(config, &cat_inner);
+        let mut total = 0.0f64;
+        for chunk in valid_examples.chunks(config.batch) {
+            let batch = build_batch(&prepared, chunk, 0, None, valid_prefixes, device);
+            let logits = m.forward(config, &items, &batch, false).logits;
+            let flat = logits
+                .into_data()
+                .try_into_vec::<f32>()
+                .map_err(|e| VaeError::Readback(format!("{e:?}")))?;
+            for (scores, e) in flat.chunks(prepared.n_tracks).zip(chunk) {
+                let ranked = rank(scores, e.seed);
+                total += score_case(&ranked, e.next, |_| 0).ndcg;
+            }
+        }
+        Ok((total / valid_examples.len().max(1) as f64) as f32)
+    };
+    // Two stages where recency is known: first the decoder's embedding
+    // term stays off, so the recency and similarity terms and u's say in
+    // them are learned against the strongest simple signal; then the
+    // embeddings join, from the best weights so far, and stay only if
+    // validation ranks better with them.
+    let staged = config.recency && config.decoder_embeddings && prepared.timed;
+    let mut stage = if staged {
+        config.clone().with_decoder_embeddings(false)
+    } else {
+        config.clone()
+    };
+    let mut stage_start = 0;
+    let mut lr = config.learning_rate;
+    // The untrained model (which starts from recent popularity) is the
+    // first candidate: training must beat it to be kept.
+    let initial = model.valid();
+    let initial_valid_loss = validate(&initial, &stage)?;
+    let initial_ndcg = validate_ndcg(&initial, &stage)?;
+    tracing::info!(initial_valid_loss, initial_ndcg, "vae before training");
+    let mut best = (initial_ndcg, 0, initial, stage.clone());
+    let mut best_trainable = model.clone();
+
+    for epoch in 1..=config.epochs {
+        let started = Instant::now();
+        let beta = if config.user_latent {
+            config.beta * (epoch as f64 / warmup).min(1.0)
+        } else {
+            0.0
+        };
+        let mut examples: Vec<Example<'_>> = fit_set
+            .iter()
+            .filter_map(|i| cut(&train[*i], &mut rng))
+            .collect();
+        // This epoch's seeds of every playlist, for examples with a cutoff.
+        let prefixes: Option<Vec<u32>> = views.then(|| {
+            (0..train.len())
+                .map(|_| SEED_LENGTHS[rng.below(SEED_LENGTHS.len())] as u32)
+                .collect()
+        });
+        if views {
+            for e in &mut examples {
+                e.cutoff = e.at.map(|t| t - rng.below(CUTOFF_REACH_S) as i64);
+            }
+        }
+        rng.shuffle(&mut examples);
+        // Cold-track dropout: this epoch a random share of tracks looks
+        // new (no residual, no plays), as new releases do when the model is
+        // asked, so content and metadata learn to carry them.
+        let cold: Vec<bool> = (0..prepared.n_tracks)
+            .map(|_| rng.unit() < config.cold_share as f32)
+            .collect();
+        let mut cat = cat.clone();
+        let warm: Vec<f32> = prepared
+            .has_history
+            .iter()
+            .zip(&cold)
+            .map(|(h, c)| if *c { 0.0 } else { *h })
+            .collect();
+        cat.has_history = float2(warm, prepared.n_tracks, 1, &ad);
+        let (mut loss_sum, mut kl_sum, mut batches) = (0.0f32, 0.0f32, 0usize);
+        for chunk in examples.chunks(config.batch) {
+            if cancel.load(std::sync::atomic::Ordering::Relaxed) {
+                return Err(VaeError::Cancelled);
+            }
+            let batch = build_batch(
+                &prepared,
+                chunk,
+                config.targets,
+                Some(&cold),
+                prefixes.as_deref(),
+                &ad,
+            );
+            let items = model.items(&stage, &cat);
+            let f = model.forward(&stage, &items, &batch, true);
+            let (rec, kl) = model.loss(&f, batch.targets.clone());
+            let loss = rec.clone() + kl.clone() * beta;
+            let value = scalar(rec.clone().detach())?;
+            if !value.is_finite() {
+                return Err(VaeError::Diverged { epoch, loss: value });
+            }
+            loss_sum += value;
+            kl_sum += scalar(kl.detach())?;
+            batches += 1;
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optimizer.step(lr, model, grads);
+        }
+
+        let valid_model = model.valid();
+        let valid_loss = validate(&valid_model, &stage)?;
+        let valid_ndcg = validate_ndcg(&valid_model, &stage)?;
+        if !valid_loss.is_finite() {
+            return Err(VaeError::Diverged {
+                epoch,
+                loss: valid_loss,
+            });
+        }
+        let stats = EpochStats {
+            epoch,
+            beta,
+            train_loss: loss_sum / batches.max(1) as f32,
+            train_kl: kl_sum / batches.max(1) as f32,
+            valid_loss,
+            valid_ndcg,
+            decoder_embeddings: stage.decoder_embeddings,
+            seconds: started.elapsed().as_secs_f64(),
+        };
+        tracing::info!(?stats, "vae epoch");
+        on_epoch(&stats);
+        history.push(stats);
+        if valid_ndcg > best.0 {
+            best = (valid_ndcg, epoch, valid_model, stage.clone());
+            best_trainable = model.clone();
+        } else if epoch - best.1.max(stage_start) >= config.patience {
+            if stage.decoder_embeddings == config.decoder_embeddings {
+                break;
+            }
+            tracing::info!(epoch, "vae: the decoder's embedding term joins");
+            stage = config.clone();
+            stage_start = epoch;
+            lr = config.learning_rate * 0.1;
+            model = best_trainable.clone();
+        }
+    }
+    let (_, best_epoch, model, config) = best;
+    let items = model.items(&config, &cat_inner);
+    Ok(TrainedVae {
+        config,
+        prepared,
+        history,
+        initial_valid_loss,
+        initial_valid_ndcg: initial_ndcg,
+        best_epoch,
+        model,
+        items,
+        device: device.clone(),
+    })
+}
