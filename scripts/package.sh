@@ -16,6 +16,9 @@
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$PLAYGENIE_ROOT"
+# Everything but the package's path goes to stderr, so callers can write
+# deb=$(bash scripts/package.sh --debug).
+exec 3>&1 1>&2
 
 profile=release
 cargo_flags=(--release --bins)
@@ -40,11 +43,11 @@ cli="$CARGO_TARGET_DIR/$profile/playgenie"
 # files from a config merged over tauri.conf.json.
 extra=$(printf '{"bundle":{"active":true,"linux":{"deb":{"files":{"/usr/bin/playgenie":"%s"}}}}}' "$cli")
 say "bundling the .deb"
-(cd src-tauri && ../ui/node_modules/.bin/tauri bundle --ci --bundles deb "${bundle_flags[@]}" -c "$extra" >&2)
+(cd src-tauri && ../ui/node_modules/.bin/tauri bundle --ci --bundles deb "${bundle_flags[@]}" -c "$extra")
 
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 built="$CARGO_TARGET_DIR/$profile/bundle/deb/PlayGenie_${version}_amd64.deb"
 mkdir -p "$PLAYGENIE_ARTIFACTS"
 out="$PLAYGENIE_ARTIFACTS/playgenie_${version}_amd64.deb"
 cp "$built" "$out"
-echo "$out"
+echo "$out" >&3
