@@ -19,6 +19,8 @@ pub mod player;
 pub mod playlists;
 pub mod scan;
 pub mod service;
+#[cfg(test)]
+mod testing;
 pub mod watch;
 
 use std::path::{Path, PathBuf};

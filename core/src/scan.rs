@@ -414,21 +414,7 @@ fn analyse_one(candidate: &Candidate, coverage: Coverage) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn write_tone(path: &std::path::Path, step: f32) {
-        let spec = hound::WavSpec {
-            channels: 1,
-            sample_rate: 22_050,
-            bits_per_sample: 16,
-            sample_format: hound::SampleFormat::Int,
-        };
-        let mut w = hound::WavWriter::create(path, spec).expect("wav");
-        for i in 0..22_050 {
-            let s = (0.3 * (i as f32 * step).sin() * 32767.0) as i16;
-            w.write_sample(s).expect("sample");
-        }
-        w.finalize().expect("finalize");
-    }
+    use crate::testing::write_tone;
 
     /// A library folder with three one-second tones (a, b, c) and an empty
     /// database beside it.

@@ -2,7 +2,7 @@
 //! (generated) audio, the real SQLite file and the real model on the CPU.
 //! Waits are bounds against a hang, never timings.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -12,6 +12,7 @@ use super::training::{Due, FINE_TUNE_AFTER};
 use super::Services;
 use crate::db::{EndReason, EntryOrigin, Feedback, NewPlay, PlaySource};
 use crate::genie::TrainMode;
+use crate::testing::write_tone;
 use crate::{AppPaths, Core, CoreEvent};
 
 /// Generous: training a tiny model takes seconds, a loaded CI machine more.
@@ -22,21 +23,6 @@ struct Fixture {
     music: PathBuf,
     services: Arc<Services>,
     events: Arc<Mutex<Vec<CoreEvent>>>,
-}
-
-fn write_tone(path: &Path, step: f32) {
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: 22_050,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut w = hound::WavWriter::create(path, spec).expect("wav");
-    for i in 0..22_050 {
-        let s = (0.3 * (i as f32 * step).sin() * 32767.0) as i16;
-        w.write_sample(s).expect("sample");
-    }
-    w.finalize().expect("finalize");
 }
 
 /// Two albums (folders) of three one-second tones each, not yet in the
@@ -115,6 +101,16 @@ impl Fixture {
         }
     }
 
+    fn complete(&self, playlist: i64, k: usize) -> crate::genie::Completion {
+        let options = super::suggestions::CompleteOptions {
+            k,
+            ..Default::default()
+        };
+        self.services
+            .complete_playlist(playlist, options)
+            .expect("complete")
+    }
+
     fn track_ids(&self) -> Vec<i64> {
         self.services
             .with_db(|db| Ok(db.library_rows()?.iter().map(|r| r.id).collect()))
@@ -173,16 +169,7 @@ fn feedback_is_recorded_and_enough_of_it_fine_tunes_by_itself() {
         })
         .expect("playlist");
 
-    let completion = fx
-        .services
-        .complete_playlist(
-            playlist.id,
-            super::suggestions::CompleteOptions {
-                k: 2,
-                ..Default::default()
-            },
-        )
-        .expect("complete");
+    let completion = fx.complete(playlist.id, 2);
     assert_eq!(completion.model_version, Some(1));
     assert_eq!(completion.answered_by, "model v1");
     let kept = completion.suggestions[0].track_id;
@@ -200,16 +187,7 @@ fn feedback_is_recorded_and_enough_of_it_fine_tunes_by_itself() {
     assert_eq!(entries.len(), 3);
     assert_eq!(entries[2].track_id, kept);
     assert_eq!(entries[2].origin, EntryOrigin::Suggestion);
-    let again = fx
-        .services
-        .complete_playlist(
-            playlist.id,
-            super::suggestions::CompleteOptions {
-                k: 3,
-                ..Default::default()
-            },
-        )
-        .expect("complete again");
+    let again = fx.complete(playlist.id, 3);
     assert!(
         again.suggestions.iter().all(|s| s.track_id != removed),
         "a removed suggestion never returns for its playlist"
@@ -270,11 +248,6 @@ fn a_change_seen_during_a_scan_is_scanned_after_it() {
 #[test]
 fn the_history_writer_records_every_play_it_was_sent_and_announces_it() {
     let fx = fixture();
-    fx.services
-        .core()
-        .expect("core")
-        .add_library_folder(&fx.music)
-        .expect("add");
     let (plays, writer) = fx.services.start_history_writer().expect("writer");
     fx.services
         .core()

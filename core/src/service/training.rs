@@ -144,26 +144,26 @@ impl Services {
 
     /// After a scan: trains from scratch when the model no longer fits.
     pub(crate) fn after_scan(self: &Arc<Self>) {
-        let store = self.store();
-        match self.with_db(|db| model_fits_library(db, &store)) {
-            Ok(false) => {
-                self.start_training(TrainMode::Full);
-            }
-            Ok(true) => {}
-            Err(err) => tracing::warn!(%err, "cannot tell whether the model fits the library"),
-        }
+        self.train_when(TrainMode::Full, |db, store| {
+            Ok(!model_fits_library(db, store)?)
+        });
     }
 
     /// After new evidence (a play, a kept or removed suggestion):
     /// fine-tunes when enough has come in.
     pub(crate) fn after_evidence(self: &Arc<Self>) {
+        self.train_when(TrainMode::FineTune, fine_tune_due);
+    }
+
+    /// Starts a `mode` training in the background when `due` says so.
+    fn train_when(self: &Arc<Self>, mode: TrainMode, due: fn(&Db, &ModelStore) -> Result<bool>) {
         let store = self.store();
-        match self.with_db(|db| fine_tune_due(db, &store)) {
+        match self.with_db(|db| due(db, &store)) {
             Ok(true) => {
-                self.start_training(TrainMode::FineTune);
+                self.start_training(mode);
             }
             Ok(false) => {}
-            Err(err) => tracing::warn!(%err, "cannot tell whether a fine-tune is due"),
+            Err(err) => tracing::warn!(%err, ?mode, "cannot tell whether training is due"),
         }
     }
 

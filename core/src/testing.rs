@@ -1,0 +1,20 @@
+//! Helpers shared by the core's unit tests.
+
+use std::path::Path;
+
+/// Writes a one-second 22.05 kHz mono WAV of a sine whose phase advances
+/// `step` radians per sample (so different steps sound different).
+pub(crate) fn write_tone(path: &Path, step: f32) {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 22_050,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(path, spec).expect("wav");
+    for i in 0..22_050 {
+        let s = (0.3 * (i as f32 * step).sin() * 32767.0) as i16;
+        w.write_sample(s).expect("sample");
+    }
+    w.finalize().expect("finalize");
+}
