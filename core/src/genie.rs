@@ -829,4 +829,51 @@ mod tests {
             assert!(err.contains(phrase), "{err}");
         }
     }
+
+    #[test]
+    fn without_a_model_the_genie_answers_by_sound_and_keeps_its_constraints() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let music = dir.path().join("music");
+        std::fs::create_dir_all(&music).expect("mkdir");
+        for i in 0..8 {
+            crate::testing::write_tone(&music.join(format!("{i}.wav")), 0.05 + 0.03 * i as f32);
+        }
+        let db = Db::open(dir.path().join("t.sqlite3")).expect("db");
+        let cancel = AtomicBool::new(false);
+        crate::scan::scan(&db, &[music], &Default::default(), &cancel, |_| {}).expect("scan");
+        let ids = db.model_track_ids().expect("ids");
+        assert_eq!(ids.len(), 8);
+        let store = ModelStore::new(dir.path().join("models"));
+        let backend = ComputeBackend::select(playgenie_models::DevicePreference::Cpu);
+        let genie = Genie::load(&db, &store, &backend).expect("load");
+        assert_eq!(genie.tracks(), 8);
+        let request = Request {
+            seed: ids[..2].to_vec(),
+            k: 4,
+            exclude: vec![ids[2]],
+            artist_window: 0,
+            ..request()
+        };
+        let done = genie.complete(&request).expect("complete");
+        assert_eq!(done.model_version, None);
+        assert!(
+            done.answered_by.starts_with("audio features only"),
+            "{}",
+            done.answered_by
+        );
+        assert_eq!(done.suggestions.len(), 4);
+        let picked: Vec<i64> = done.suggestions.iter().map(|s| s.track_id).collect();
+        for id in &picked {
+            assert!(!request.seed.contains(id), "a seed track came back");
+            assert_ne!(*id, ids[2], "an excluded track came back");
+        }
+        let mut unique = picked.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), picked.len(), "a track twice");
+        assert!(
+            done.suggestions.iter().all(|s| !s.reasons.is_empty()),
+            "every pick says why"
+        );
+    }
 }
