@@ -136,6 +136,72 @@ fn complete_from_cold_start_then_with_a_trained_model_and_roll_back() {
 }
 
 #[test]
+fn the_cli_applies_the_apps_rules_feedback_and_the_training_policy() {
+    let (home, _tracks) = library();
+    // No model: --auto trains from scratch, as the app does after a scan.
+    let first = json(playgenie(home.path()).args(["train", "--auto", "--epochs", "3", "--json"]));
+    assert_eq!(first["mode"], "full", "{first}");
+    assert_eq!(first["version"], 1, "{first}");
+    // The model fits and nothing new came in: nothing to do.
+    let idle = json(playgenie(home.path()).args(["train", "--auto", "--json"]));
+    assert_eq!(idle["due"], "nothing", "{idle}");
+
+    let done =
+        json(playgenie(home.path()).args(["complete", "--playlist", "Seed", "-k", "3", "--json"]));
+    assert_eq!(done["model_version"], 1, "{done}");
+    let ids: Vec<i64> = done["suggestions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["track_id"].as_i64().unwrap())
+        .collect();
+    // Keep the first: it joins the playlist, marked as a suggestion.
+    ok(playgenie(home.path())
+        .args([
+            "feedback",
+            "keep",
+            "--playlist",
+            "Seed",
+            "--model-version",
+            "1",
+        ])
+        .arg(ids[0].to_string()));
+    let entries = json(playgenie(home.path()).args(["playlist", "show", "Seed", "--json"]));
+    let last = entries.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["track_id"], ids[0]);
+    assert_eq!(last["origin"], "suggestion");
+    // Remove the second: never suggested for this playlist again.
+    ok(playgenie(home.path())
+        .args(["feedback", "remove", "--playlist", "Seed"])
+        .arg(ids[1].to_string()));
+    let again =
+        json(playgenie(home.path()).args(["complete", "--playlist", "Seed", "-k", "10", "--json"]));
+    assert!(
+        again["suggestions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["track_id"] != ids[1]),
+        "{again}"
+    );
+    // A feedback on a track that does not exist changes nothing.
+    let bad = playgenie(home.path())
+        .args(["feedback", "keep", "--playlist", "Seed", "999999"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+
+    // Enough evidence (30 with the two above): --auto fine-tunes.
+    for _ in 0..28 {
+        ok(playgenie(home.path())
+            .args(["feedback", "remove", "--playlist", "Seed"])
+            .arg(ids[1].to_string()));
+    }
+    let tuned = json(playgenie(home.path()).args(["train", "--auto", "--epochs", "2", "--json"]));
+    assert_eq!(tuned["mode"], "fine-tune", "{tuned}");
+}
+
+#[test]
 fn fine_tuning_learns_from_imported_listening_sessions() {
     let (home, tracks) = library();
     ok(playgenie(home.path()).args(["train", "--full", "--epochs", "5"]));
