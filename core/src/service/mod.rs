@@ -25,7 +25,7 @@ pub mod training;
 #[cfg(test)]
 mod tests;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
@@ -52,10 +52,13 @@ pub struct Services {
     genie: Mutex<Option<Genie>>,
     /// The running training's cancel flag; `Some` while one runs.
     training: Mutex<Option<Arc<AtomicBool>>>,
+    /// Set when the policy wanted a training while one ran: it looks
+    /// again when that one ends (the library may have changed meanwhile).
+    recheck: AtomicBool,
     /// The running scan's cancel flag; `Some` while one runs.
     scan: Mutex<Option<Arc<AtomicBool>>>,
-    /// Folders that changed while a scan ran: scanned next.
-    pending: Mutex<Vec<PathBuf>>,
+    /// What was asked for while a scan ran: scanned next.
+    pending: Mutex<scanning::Pending>,
     /// Keeps the library current (`None` until started, or if the system
     /// refused a watcher).
     watcher: Mutex<Option<LibraryWatcher>>,
@@ -81,8 +84,9 @@ impl Services {
             backend,
             genie: Mutex::new(None),
             training: Mutex::new(None),
+            recheck: AtomicBool::new(false),
             scan: Mutex::new(None),
-            pending: Mutex::new(Vec::new()),
+            pending: Mutex::new(scanning::Pending::default()),
             watcher: Mutex::new(None),
         })
     }
@@ -131,12 +135,14 @@ impl Services {
     }
 
     /// Removes a library folder and its tracks (the files stay on disk);
-    /// `false` if `dir` is not a library folder, and nothing changed.
-    pub fn remove_library_folder(&self, dir: &Path) -> Result<bool> {
+    /// `false` if `dir` is not a library folder, and nothing changed. The
+    /// genie reloads, and a model that no longer fits is retrained.
+    pub fn remove_library_folder(self: &Arc<Self>, dir: &Path) -> Result<bool> {
         let removed = self.core()?.remove_library_folder(dir)?;
         if removed {
             self.sync_watcher();
             self.invalidate_genie();
+            self.after_library_change();
         }
         Ok(removed)
     }

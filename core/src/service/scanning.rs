@@ -1,9 +1,10 @@
 //! Library scans in the background: one at a time, on a connection of its
 //! own (the app keeps reading while a long scan writes), progress throttled
-//! to ten events a second. Folders the watcher reports while a scan runs
-//! are queued and scanned next; a whole-library request while one runs is
-//! dropped (the running scan covers it). After a scan the genie reloads and
-//! the training policy runs.
+//! to ten events a second. What is asked for while a scan runs is queued
+//! and scanned right after it: the folders the watcher reported, or the
+//! whole library (a folder added meanwhile may not be in the running
+//! scan's list). After a scan the genie reloads and the training policy
+//! runs.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,20 +16,47 @@ use crate::scan::ScanOptions;
 use crate::watch;
 use crate::{Core, CoreEvent};
 
+/// Scans asked for while one ran.
+#[derive(Debug, Default)]
+pub(crate) struct Pending {
+    /// The whole library.
+    all: bool,
+    /// Folders inside it.
+    folders: Vec<PathBuf>,
+}
+
+impl Pending {
+    /// The next scan's scope (`Some(None)`: the whole library), emptying
+    /// the queue.
+    fn take(&mut self) -> Option<Option<Vec<PathBuf>>> {
+        let folders = std::mem::take(&mut self.folders);
+        if std::mem::take(&mut self.all) {
+            Some(None)
+        } else if folders.is_empty() {
+            None
+        } else {
+            Some(Some(watch::rescan_roots(folders)))
+        }
+    }
+}
+
 /// The most progress events a scan sends per second.
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 
 impl Services {
     /// Starts a scan of the whole library (`scope` None) or of the folders
-    /// in `scope`. Returns whether a scan started now; a scoped request
-    /// that arrives while one runs is queued and runs after it.
+    /// in `scope`. Returns whether a scan started now; a request that
+    /// arrives while one runs is queued and runs after it.
     pub fn start_scan(self: &Arc<Self>, scope: Option<Vec<PathBuf>>) -> bool {
         let Ok(mut running) = lock(&self.scan, "scan") else {
             return false;
         };
         if running.is_some() {
-            if let (Some(scope), Ok(mut pending)) = (scope, self.pending.lock()) {
-                pending.extend(scope);
+            if let Ok(mut pending) = self.pending.lock() {
+                match scope {
+                    Some(folders) => pending.folders.extend(folders),
+                    None => pending.all = true,
+                }
             }
             return false;
         }
@@ -88,19 +116,49 @@ impl Services {
             Ok(report) => {
                 self.invalidate_genie();
                 self.emit(CoreEvent::ScanFinished { report });
-                self.after_scan();
+                self.after_library_change();
             }
             Err(err) => self.emit(CoreEvent::ScanFailed {
                 message: err.to_string(),
             }),
         }
-        let next = self
-            .pending
-            .lock()
-            .map(|mut p| std::mem::take(&mut *p))
-            .unwrap_or_default();
-        if !next.is_empty() {
-            self.start_scan(Some(watch::rescan_roots(next)));
+        let next = self.pending.lock().ok().and_then(|mut p| p.take());
+        if let Some(scope) = next {
+            self.start_scan(scope);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_whole_library_request_wins_over_queued_folders_and_the_queue_empties() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (a, inner, b) = (
+            dir.path().join("a"),
+            dir.path().join("a/x"),
+            dir.path().join("b"),
+        );
+        std::fs::create_dir_all(&inner).expect("mkdir");
+        std::fs::create_dir_all(&b).expect("mkdir");
+        let mut queue = Pending::default();
+        assert_eq!(queue.take(), None);
+        queue.folders = vec![inner, a.clone()];
+        assert_eq!(
+            queue.take(),
+            Some(Some(vec![a])),
+            "the outer folder covers the inner"
+        );
+        assert_eq!(queue.take(), None);
+        queue.folders.push(b);
+        queue.all = true;
+        assert_eq!(
+            queue.take(),
+            Some(None),
+            "the whole library covers the folders"
+        );
+        assert_eq!(queue.take(), None);
     }
 }

@@ -215,6 +215,55 @@ fn feedback_is_recorded_and_enough_of_it_fine_tunes_by_itself() {
 }
 
 #[test]
+fn folders_added_or_removed_while_busy_are_scanned_and_the_model_follows_the_library() {
+    let fx = fixture();
+    // The second folder arrives while the first one's scan (and then its
+    // training) runs: it is scanned next, and the model retrained for both.
+    fx.services
+        .add_library_folder(&fx.music.join("one"))
+        .expect("add one");
+    fx.services
+        .add_library_folder(&fx.music.join("two"))
+        .expect("add two");
+    fx.trained(1);
+    let all_six = || {
+        fx.idle();
+        fx.track_ids().len() == 6 && fx.services.training_due().expect("due") == Due::Nothing
+    };
+    let deadline = Instant::now() + PATIENCE;
+    while !all_six() {
+        assert!(
+            Instant::now() < deadline,
+            "the model never caught up with both folders"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let store = fx.services.store();
+    let fits = |n: usize| {
+        store
+            .current_meta()
+            .expect("meta")
+            .is_some_and(|m| m.tracks.len() == n)
+    };
+    assert!(fits(6));
+
+    // Removing a folder: its tracks go, and a model for what is left is
+    // trained by itself.
+    assert!(fx
+        .services
+        .remove_library_folder(&fx.music.join("two"))
+        .expect("remove"));
+    assert_eq!(fx.track_ids().len(), 3);
+    while !fits(3) || fx.services.is_training() {
+        assert!(
+            Instant::now() < deadline,
+            "no model for the three tracks left"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
 fn a_change_seen_during_a_scan_is_scanned_after_it() {
     let fx = fixture();
     fx.services

@@ -1,7 +1,8 @@
 //! Training on the device, and when it happens by itself.
 //!
 //! The policy ([`due`]): with no model, or one trained on another set of
-//! tracks than the library holds now, train from scratch (after a scan);
+//! tracks than the library holds now, train from scratch (after a scan or
+//! a removed folder);
 //! once [`FINE_TUNE_AFTER`] pieces of new evidence (plays heard 30 s or
 //! more, skips, kept or removed suggestions) have come in since the model
 //! in use was saved, fine-tune it. One training runs at a time, on its own
@@ -100,6 +101,9 @@ impl Services {
         let started = spawn("model-training", move || {
             let result = services.train_claimed(mode, None, &cancel);
             services.report_training(result);
+            if services.recheck.swap(false, Ordering::Relaxed) {
+                services.train_if_due();
+            }
         });
         if let Err(err) = started {
             tracing::error!(%err, "training could not start");
@@ -142,8 +146,9 @@ impl Services {
         }
     }
 
-    /// After a scan: trains from scratch when the model no longer fits.
-    pub(crate) fn after_scan(self: &Arc<Self>) {
+    /// After the library changed (a scan, a folder removed): trains from
+    /// scratch when the model no longer fits it.
+    pub(crate) fn after_library_change(self: &Arc<Self>) {
         self.train_when(TrainMode::Full, |db, store| {
             Ok(!model_fits_library(db, store)?)
         });
@@ -160,7 +165,9 @@ impl Services {
         let store = self.store();
         match self.with_db(|db| due(db, &store)) {
             Ok(true) => {
-                self.start_training(mode);
+                if !self.start_training(mode) && self.is_training() {
+                    self.recheck.store(true, Ordering::Relaxed);
+                }
             }
             Ok(false) => {}
             Err(err) => tracing::warn!(%err, ?mode, "cannot tell whether training is due"),
