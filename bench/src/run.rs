@@ -161,7 +161,8 @@ pub fn run(options: &RunOptions) -> Result<RunReport> {
     let started = Instant::now();
     let (ranked, train_s, predict_s, backend, epochs, vae_info) = if options.model == "vae" {
         let backend = ComputeBackend::from_env();
-        let config = options.vae.clone().with_seed(options.seed);
+        let mut config = options.vae.clone();
+        config.training.seed = options.seed;
         let mut model = vae::fit(&library.catalogue, &train, &config, backend.device(), |e| {
             tracing::info!(
                 epoch = e.epoch,
@@ -298,7 +299,8 @@ pub fn vae_speed(data: &Path, config: &VaeConfig, repeats: usize) -> Result<Spee
     let library = playlist_data::load_tracks(&data.join("tracks.tsv"))?;
     let train = playlist_data::load_playlists(&data.join("train.jsonl"), &library)?;
     let cases = playlist_data::load_cases(&data.join("valid.jsonl"), &library)?;
-    let config = config.clone().with_patience(config.epochs);
+    let mut config = config.clone();
+    config.training.patience = config.training.epochs;
     let chosen_backend = ComputeBackend::from_env();
     let chosen = speed_on(&chosen_backend, &library, &train, &cases, &config, repeats)?;
     let cpu = if chosen_backend.kind == playgenie_models::BackendKind::Cpu {
@@ -406,8 +408,8 @@ pub fn fine_tune_lift(
     let mut prepared = vae_features::Prepared::new(
         &library.catalogue,
         &all,
-        base.config.neighbours,
-        base.config.buckets,
+        base.config.model.neighbours,
+        base.config.model.buckets,
     );
     // The base weights hold trained residuals only for the tracks the base
     // saw; the programme's other tracks keep their untrained start values,
@@ -418,7 +420,8 @@ pub fn fine_tune_lift(
             .map_err(|e| Error::Failed(e.to_string()))?;
     let with_data_metrics = score(&mut with_data)?;
     let started = Instant::now();
-    let tune_config = base.config.clone().with_epochs(tune_epochs);
+    let mut tune_config = base.config.clone();
+    tune_config.training.epochs = tune_epochs;
     let mut tuned = vae::fit_from(
         Some(&weights),
         &library.catalogue,

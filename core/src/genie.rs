@@ -15,8 +15,8 @@ use std::sync::atomic::AtomicBool;
 use playgenie_models::baselines::standardise;
 use playgenie_models::data::{Catalogue, Playlist, Query, Track};
 use playgenie_models::vae::features::Prepared;
-use playgenie_models::vae::VaeConfig;
 use playgenie_models::vae::{fit_cancellable, EpochStats, Generation, TrainedVae, VaeError};
+use playgenie_models::vae::{ModelConfig, TrainingConfig, VaeConfig};
 use playgenie_models::ComputeBackend;
 use serde::Serialize;
 
@@ -283,10 +283,10 @@ pub fn train(
     };
     let mut config = start.map(|c| c.config.clone()).unwrap_or_else(app_config);
     if let Some(epochs) = epochs {
-        config = config.with_epochs(epochs);
+        config.training.epochs = epochs;
     } else if start.is_some() {
-        let epochs = config.epochs.min(10);
-        config = config.with_epochs(epochs);
+        let epochs = config.training.epochs.min(10);
+        config.training.epochs = epochs;
     }
     let device = backend.device();
     let mut on_epoch = on_epoch;
@@ -309,7 +309,7 @@ pub fn train(
             start = None;
             config = app_config();
             if let Some(epochs) = epochs {
-                config = config.with_epochs(epochs);
+                config.training.epochs = epochs;
             }
             fit(None, &config)
         }
@@ -351,10 +351,13 @@ pub fn train(
 /// (a library has thousands of tracks, not millions of plays).
 pub fn app_config() -> VaeConfig {
     VaeConfig::new()
-        .with_dim(32)
-        .with_hidden(64)
-        .with_latent(16)
-        .with_epochs(30)
+        .with_model(
+            ModelConfig::new()
+                .with_dim(32)
+                .with_hidden(64)
+                .with_latent(16),
+        )
+        .with_training(TrainingConfig::new().with_epochs(30))
 }
 
 /// A request to complete a playlist.
@@ -498,8 +501,8 @@ impl Genie {
                 let mut prepared = Prepared::new(
                     &data.catalogue,
                     &data.playlists,
-                    c.config.neighbours,
-                    c.config.buckets,
+                    c.config.model.neighbours,
+                    c.config.model.buckets,
                 );
                 prepared.set_online_history(data.online_plays());
                 match TrainedVae::from_weights(

@@ -12,7 +12,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use playgenie_models::vae::weights::{NamedArray, Weights};
-use playgenie_models::vae::VaeConfig;
+use playgenie_models::vae::{ModelConfig, TrainingConfig, VaeConfig};
 use playgenie_models::Config;
 use serde::{Deserialize, Serialize};
 
@@ -51,6 +51,25 @@ pub struct Checkpoint {
 #[derive(Debug, Clone)]
 pub struct ModelStore {
     dir: PathBuf,
+}
+
+/// Reads a checkpoint's `config.json`: `{"model": …, "training": …}`, or
+/// the flat form PlayGenie wrote before the two were apart (every field at
+/// the top level), so models saved then still load.
+fn read_config(path: &Path) -> Result<VaeConfig> {
+    let bytes = std::fs::read(path).map_err(|e| io_error(path, e))?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| io_error(path, e))?;
+    let nested = value.get("model").is_some_and(|m| m.is_object());
+    let config = if nested {
+        VaeConfig::load_binary(&bytes)
+    } else {
+        ModelConfig::load_binary(&bytes).and_then(|model| {
+            Ok(VaeConfig::new()
+                .with_model(model)
+                .with_training(TrainingConfig::load_binary(&bytes)?))
+        })
+    };
+    config.map_err(|e| io_error(path, e))
 }
 
 fn io_error(path: &Path, err: impl std::fmt::Display) -> Error {
@@ -175,7 +194,7 @@ impl ModelStore {
     pub fn load(&self, version: u32) -> Result<Checkpoint> {
         let dir = self.version_dir(version);
         let config_path = dir.join("config.json");
-        let config = VaeConfig::load(&config_path).map_err(|e| io_error(&config_path, e))?;
+        let config = read_config(&config_path)?;
         let meta_path = dir.join("meta.json");
         let meta_text = std::fs::read_to_string(&meta_path).map_err(|e| io_error(&meta_path, e))?;
         let meta = serde_json::from_str(&meta_text).map_err(|e| io_error(&meta_path, e))?;
@@ -364,5 +383,31 @@ mod tests {
         // A crash mid-write leaves a .partial folder that is never used.
         std::fs::create_dir_all(dir.path().join("vae-v3.partial")).expect("mkdir");
         assert_eq!(store.current_version().expect("v"), Some(2));
+    }
+
+    #[test]
+    fn a_checkpoint_config_in_the_old_flat_form_still_loads() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("config.json");
+        std::fs::write(
+            &path,
+            r#"{"dim": 32, "latent": 16, "hidden": 64, "buckets": 16384, "neighbours": 10,
+                "beta": 0.2, "targets": 20, "epochs": 30, "batch": 128, "learning_rate": 0.003,
+                "weight_decay": 0.0001, "cold_share": 0.3, "patience": 4, "seed": 42,
+                "user_latent": true, "graph": false, "context": true, "content": true,
+                "decoder_embeddings": true, "recency": true, "later_seeds_only": false}"#,
+        )
+        .expect("write");
+        let old = read_config(&path).expect("flat form");
+        assert_eq!(
+            (old.model.dim, old.model.latent, old.model.hidden),
+            (32, 16, 64)
+        );
+        assert!(!old.model.graph);
+        assert_eq!(old.training.epochs, 30);
+        // And the current form round-trips.
+        std::fs::write(&path, old.to_string()).expect("write");
+        let again = read_config(&path).expect("nested form");
+        assert_eq!(again.to_string(), old.to_string());
     }
 }

@@ -8,8 +8,8 @@ use crate::common;
 use playgenie_bench::data::{self as playlist_data, Dataset};
 use playgenie_core::model_store::ModelStore;
 use playgenie_models::data::{Case, Playlist};
-use playgenie_models::vae::VaeConfig;
 use playgenie_models::vae::{self, Generation, TrainedVae};
+use playgenie_models::vae::{ModelConfig, TrainingConfig, VaeConfig};
 use playgenie_models::{BackendKind, ComputeBackend, DevicePreference};
 
 fn mini() -> (Dataset, Vec<Playlist>, Vec<Case>) {
@@ -21,15 +21,17 @@ fn mini() -> (Dataset, Vec<Playlist>, Vec<Case>) {
 }
 
 fn small(epochs: usize) -> VaeConfig {
-    VaeConfig::new()
+    let model = ModelConfig::new()
         .with_dim(16)
         .with_latent(8)
         .with_hidden(32)
-        .with_buckets(512)
+        .with_buckets(512);
+    let training = TrainingConfig::new()
         .with_batch(32)
         .with_epochs(epochs)
         .with_patience(epochs)
-        .with_learning_rate(0.01)
+        .with_learning_rate(0.01);
+    VaeConfig::new().with_model(model).with_training(training)
 }
 
 fn loss_falls_on(backend: &ComputeBackend) {
@@ -112,7 +114,9 @@ fn a_checkpoint_round_trip_scores_identically_and_divergence_changes_nothing() {
 
     // A fine-tune with an absurd learning rate diverges (or learns nothing
     // better): the model in use stays version 1.
-    let wild = config.clone().with_learning_rate(1e9).with_epochs(2);
+    let mut wild = config.clone();
+    wild.training.learning_rate = 1e9;
+    wild.training.epochs = 2;
     let outcome = vae::fit_from(
         Some(&loaded.weights),
         &library.catalogue,

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 use playgenie_core::ComputeBackend;
+use playgenie_models::vae::{ModelConfig, TrainingConfig, VaeConfig};
 
 use super::Outcome;
 use crate::output::print_json;
@@ -179,9 +180,11 @@ impl BenchArgs {
                 tune_epochs,
                 json,
             } => {
-                let config = playgenie_models::vae::VaeConfig::new()
-                    .with_epochs(epochs)
-                    .with_later_seeds_only(true);
+                let config = VaeConfig::new().with_training(
+                    TrainingConfig::new()
+                        .with_epochs(epochs)
+                        .with_later_seeds_only(true),
+                );
                 let r = playgenie_bench::run::fine_tune_lift(
                     &data,
                     programme.as_deref(),
@@ -274,7 +277,8 @@ impl BenchArgs {
                 repeats,
                 json,
             } => {
-                let config = playgenie_models::vae::VaeConfig::new().with_epochs(epochs);
+                let config =
+                    VaeConfig::new().with_training(TrainingConfig::new().with_epochs(epochs));
                 let r = playgenie_bench::run::vae_speed(&data, &config, repeats)?;
                 if json {
                     print_json(&r);
@@ -319,28 +323,30 @@ impl BenchArgs {
                 cold_share,
                 json,
             } => {
-                let mut vae = playgenie_models::vae::VaeConfig::new()
+                let model_config = ModelConfig::new()
                     .with_user_latent(!no_user_latent)
                     .with_graph(!no_graph)
                     .with_context(!no_context)
                     .with_content(!no_content)
-                    .with_recency(!no_recency)
-                    // The benchmark's requests see only earlier requests' seeds.
-                    .with_later_seeds_only(!no_seed_views);
+                    .with_recency(!no_recency);
+                // The benchmark's requests see only earlier requests' seeds.
+                let mut vae = VaeConfig::new()
+                    .with_model(model_config)
+                    .with_training(TrainingConfig::new().with_later_seeds_only(!no_seed_views));
                 if let Some(beta) = beta {
-                    vae = vae.with_beta(beta);
+                    vae.training.beta = beta;
                 }
                 if let Some(epochs) = epochs {
-                    vae = vae.with_epochs(epochs);
+                    vae.training.epochs = epochs;
                 }
                 if let Some(dim) = dim {
-                    vae = vae.with_dim(dim);
+                    vae.model.dim = dim;
                 }
                 if let Some(lr) = lr {
-                    vae = vae.with_learning_rate(lr);
+                    vae.training.learning_rate = lr;
                 }
                 if let Some(share) = cold_share {
-                    vae = vae.with_cold_share(share);
+                    vae.training.cold_share = share;
                 }
                 let options = playgenie_bench::run::RunOptions {
                     data,

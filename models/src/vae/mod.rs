@@ -20,95 +20,23 @@
 //!   β annealed from 0.
 
 pub mod batch;
+pub mod config;
 pub mod features;
 pub mod inference;
 pub mod rng;
 pub mod training;
 pub mod weights;
 
-use burn::config::Config;
 use burn::module::{Initializer, Module, Param};
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
 
+pub use config::{ModelConfig, TrainingConfig, VaeConfig};
 pub use features::Prepared;
 use features::{GLOBAL_FEATURES, RECENCY_FEATURES, USER_FEATURES};
 pub use inference::{Generation, TrainedVae};
 pub use training::{fit, fit_cancellable, fit_from, EpochStats, VaeError};
-
-/// Hyper-parameters and switches (the ablations turn parts off). Saved as
-/// JSON beside the weights.
-#[derive(Config, Debug)]
-pub struct VaeConfig {
-    /// Track embedding size.
-    #[config(default = 64)]
-    pub dim: usize,
-    /// Listener latent size.
-    #[config(default = 32)]
-    pub latent: usize,
-    /// Hidden width of the inference network.
-    #[config(default = 128)]
-    pub hidden: usize,
-    /// Buckets of the hashed artist and album embeddings.
-    #[config(default = 16384)]
-    pub buckets: usize,
-    /// Graph neighbours per track.
-    #[config(default = 10)]
-    pub neighbours: usize,
-    /// Cap of the annealed KL weight.
-    #[config(default = 0.2)]
-    pub beta: f64,
-    /// Next tracks predicted per training example.
-    #[config(default = 20)]
-    pub targets: usize,
-    #[config(default = 40)]
-    pub epochs: usize,
-    #[config(default = 128)]
-    pub batch: usize,
-    #[config(default = 0.003)]
-    pub learning_rate: f64,
-    /// L2 penalty on every parameter (Adam weight decay).
-    #[config(default = 0.0001)]
-    pub weight_decay: f64,
-    /// Share of tracks made to look new in each training epoch.
-    #[config(default = 0.3)]
-    pub cold_share: f64,
-    /// Stop after this many epochs without a better validation loss.
-    #[config(default = 4)]
-    pub patience: usize,
-    #[config(default = 42)]
-    pub seed: u64,
-    /// The listener latent u (off: u = 0, no KL; history and context then
-    /// have no way in).
-    #[config(default = true)]
-    pub user_latent: bool,
-    /// Graph propagation of track embeddings.
-    #[config(default = true)]
-    pub graph: bool,
-    /// Time of day and weekday as inputs.
-    #[config(default = true)]
-    pub context: bool,
-    /// Content tower and hashed metadata (off: learned residuals only).
-    #[config(default = true)]
-    pub content: bool,
-    /// The decoder's dot product of the query with every track's
-    /// embedding (off: scores come from the recency and content-similarity
-    /// terms, which u still modulates).
-    #[config(default = true)]
-    pub decoder_embeddings: bool,
-    /// Time-decayed popularity as of the request (training turns it off
-    /// when no playlist has a timestamp: without time it is only
-    /// popularity, which says nothing about tracks never played).
-    #[config(default = true)]
-    pub recency: bool,
-    /// Requests after training see only the seeds of earlier requests, not
-    /// the tracks that followed them (the benchmark's regime; in the app
-    /// every play joins the history). Training examples are then made to
-    /// look the same: a cutoff before each, and only seeds after it.
-    #[config(default = false)]
-    pub later_seeds_only: bool,
-}
 
 /// Initial recency coefficients: global 7-day, 60-day, all-time, new in
 /// rotation, just played; user 7-day, 60-day.
@@ -237,7 +165,7 @@ pub struct Forward {
 
 impl Vae {
     pub fn new(config: &VaeConfig, content_dims: usize, n_tracks: usize, device: &Device) -> Self {
-        let d = config.dim;
+        let d = config.model.dim;
         let small = |rows: usize, cols: usize| {
             Param::from_tensor(Tensor::random(
                 [rows, cols],
@@ -248,16 +176,16 @@ impl Vae {
         let encoder_in = 3 * d + CONTEXT;
         Self {
             content: LinearConfig::new(content_dims, d).init(device),
-            artist: small(config.buckets, d),
-            album: small(config.buckets, d),
+            artist: small(config.model.buckets, d),
+            album: small(config.model.buckets, d),
             residual: small(n_tracks, d),
-            encoder: LinearConfig::new(encoder_in, config.hidden).init(device),
-            mu: LinearConfig::new(config.hidden, config.latent).init(device),
-            logvar: LinearConfig::new(config.hidden, config.latent).init(device),
+            encoder: LinearConfig::new(encoder_in, config.model.hidden).init(device),
+            mu: LinearConfig::new(config.model.hidden, config.model.latent).init(device),
+            logvar: LinearConfig::new(config.model.hidden, config.model.latent).init(device),
             // Zero: the untrained decoder adds nothing to the baselines' mix
             // (random dot products would only be noise); gradients still
             // reach it through the track embeddings.
-            query: LinearConfig::new(config.latent + 2 * d, d)
+            query: LinearConfig::new(config.model.latent + 2 * d, d)
                 .with_initializer(Initializer::Zeros)
                 .init(device),
             // Start from "what is on rotation now" (log of 7-day-decayed
@@ -269,7 +197,7 @@ impl Vae {
             )),
             // u's influence starts at zero, so the untrained decoder is
             // exactly the baselines' mix and u learns to move it.
-            recency_from_u: LinearConfig::new(config.latent, RECENCY_FEATURES)
+            recency_from_u: LinearConfig::new(config.model.latent, RECENCY_FEATURES)
                 .with_bias(false)
                 .with_initializer(Initializer::Zeros)
                 .init(device),
@@ -279,7 +207,7 @@ impl Vae {
                 TensorData::new(vec![SIMILARITY_INIT], [1]),
                 device,
             )),
-            similarity_from_u: LinearConfig::new(config.latent, 1)
+            similarity_from_u: LinearConfig::new(config.model.latent, 1)
                 .with_bias(false)
                 .with_initializer(Initializer::Zeros)
                 .init(device),
@@ -289,7 +217,7 @@ impl Vae {
     /// Embeddings and content of every track.
     pub fn items(&self, config: &VaeConfig, cat: &CatalogueTensors) -> Items {
         let embeddings = self.track_embeddings(config, cat, true);
-        let cold_t = (config.content && config.decoder_embeddings)
+        let cold_t = (config.model.content && config.model.decoder_embeddings)
             .then(|| self.track_embeddings(config, cat, false).transpose());
         let features_t = cat.features.clone().map(|x| {
             let n = x.dims()[0];
@@ -316,16 +244,16 @@ impl Vae {
         let mut e = if residuals {
             self.residual.val() * cat.has_history.clone()
         } else {
-            Tensor::zeros([cat.n, config.dim], &cat.has_history.device())
+            Tensor::zeros([cat.n, config.model.dim], &cat.has_history.device())
         };
-        if config.content {
+        if config.model.content {
             e = e
                 + self.content.forward(cat.content.clone())
                 + self.artist.val().select(0, cat.artist.clone())
                 + self.album.val().select(0, cat.album.clone());
         }
-        if config.graph {
-            let d = config.dim;
+        if config.model.graph {
+            let d = config.model.dim;
             let neighbours = e
                 .clone()
                 .select(0, cat.neighbour_idx.clone())
@@ -341,7 +269,7 @@ impl Vae {
     pub fn forward(&self, config: &VaeConfig, all: &Items, batch: &Batch, sample: bool) -> Forward {
         let items = all.embeddings.clone();
         let b = batch.size;
-        let d = config.dim;
+        let d = config.model.dim;
         let device = items.device();
         let s = batch.seed_mask.dims()[1];
         let seed = items
@@ -358,9 +286,9 @@ impl Vae {
         let seed_mean = seed.sum_dim(1).reshape([b, d]) / count.clone();
         let last = items.clone().select(0, batch.last.clone());
 
-        let (mu, logvar, u) = if config.user_latent {
+        let (mu, logvar, u) = if config.model.user_latent {
             let history = batch.history.clone().matmul(items.clone());
-            let context = if config.context {
+            let context = if config.model.context {
                 batch.context.clone()
             } else {
                 batch.context.clone().zeros_like()
@@ -375,15 +303,18 @@ impl Vae {
             let mu = self.mu.forward(h.clone());
             let logvar = self.logvar.forward(h).clamp(-8.0, 8.0);
             let u = if sample {
-                let eps =
-                    Tensor::random([b, config.latent], Distribution::Normal(0.0, 1.0), &device);
+                let eps = Tensor::random(
+                    [b, config.model.latent],
+                    Distribution::Normal(0.0, 1.0),
+                    &device,
+                );
                 mu.clone() + (logvar.clone() * 0.5).exp() * eps
             } else {
                 mu.clone()
             };
             (mu, logvar, u)
         } else {
-            let zero = Tensor::zeros([b, config.latent], &device);
+            let zero = Tensor::zeros([b, config.model.latent], &device);
             (zero.clone(), zero.clone(), zero)
         };
 
@@ -395,7 +326,7 @@ impl Vae {
         // has seen played: otherwise training would learn which tracks the
         // training period goes on to play (every target has a residual)
         // and favour them before their first play.
-        let mut logits = if !config.decoder_embeddings {
+        let mut logits = if !config.model.decoder_embeddings {
             Tensor::zeros([b, n], &device)
         } else {
             let q = self
@@ -411,9 +342,11 @@ impl Vae {
                 None => full * batch.warm.clone(),
             }
         };
-        if let (true, Some(x), Some((x_t, x_sq))) =
-            (config.content, all.features.clone(), all.features_t.clone())
-        {
+        if let (true, Some(x), Some((x_t, x_sq))) = (
+            config.model.content,
+            all.features.clone(),
+            all.features_t.clone(),
+        ) {
             // Content kNN as a term: −γ(u)·‖x_t − x̄_seed‖² over the audio
             // features, expanded so no [B, N, F] tensor is built.
             let c = x.dims()[1];
@@ -428,7 +361,7 @@ impl Vae {
                 self.similarity.val().reshape([1, 1]) + self.similarity_from_u.forward(u.clone());
             logits = logits - dist * gamma;
         }
-        if config.recency {
+        if config.model.recency {
             let coef =
                 self.recency.val().reshape([1, RECENCY_FEATURES]) + self.recency_from_u.forward(u);
             let bias = (batch.recency.clone() * coef.reshape([b, 1, RECENCY_FEATURES]))

@@ -100,11 +100,18 @@ pub fn fit_cancellable(
     cancel: &std::sync::atomic::AtomicBool,
     mut on_epoch: impl FnMut(&EpochStats),
 ) -> Result<TrainedVae, VaeError> {
-    let prepared = Prepared::new(catalogue, train, config.neighbours, config.buckets);
+    let prepared = Prepared::new(
+        catalogue,
+        train,
+        config.model.neighbours,
+        config.model.buckets,
+    );
     let untimed;
-    let config = if config.recency && !prepared.timed {
+    let config = if config.model.recency && !prepared.timed {
         tracing::info!("no playlist has a timestamp: the recency term is off");
-        untimed = config.clone().with_recency(false);
+        untimed = config
+            .clone()
+            .with_model(config.model.clone().with_recency(false));
         &untimed
     } else {
         config
@@ -118,7 +125,7 @@ pub fn fit_cancellable(
         return Err(VaeError::NoData);
     }
     if order.iter().all(|i| train[*i].timestamp.is_none()) {
-        Rng::new(config.seed).shuffle(&mut order);
+        Rng::new(config.training.seed).shuffle(&mut order);
     } else {
         order.sort_by_key(|i| train[*i].timestamp.unwrap_or(0));
     }
@@ -126,7 +133,7 @@ pub fn fit_cancellable(
     // then sees the whole fit period and only its own cuts' seeds, and each
     // training example a cutoff up to 13 weeks back (as far as a benchmark
     // period reaches past its training data) with seeds only after it.
-    let views = config.later_seeds_only && prepared.timed;
+    let views = config.training.later_seeds_only && prepared.timed;
     let mut n_valid = order.len() / 20;
     if views {
         // Validation then spans that reach too: what the weights learn must
@@ -143,7 +150,7 @@ pub fn fit_cancellable(
     }
     let n_valid = n_valid.clamp(1, order.len() - 1);
     let (fit_set, valid_set) = order.split_at(order.len() - n_valid);
-    device.seed(config.seed);
+    device.seed(config.training.seed);
     let ad = device.clone().autodiff();
     let mut model = Vae::new(config, prepared.content_dims, prepared.n_tracks, &ad);
     if let Some(weights) = start {
@@ -155,14 +162,16 @@ pub fn fit_cancellable(
     let cat_inner = CatalogueTensors::new(&prepared, device);
     let mut optimizer = AdamConfig::new()
         .with_grad_clipping(Some(GradientClippingConfig::Norm(5.0)))
-        .with_weight_decay(Some(WeightDecayConfig::new(config.weight_decay as f32)))
+        .with_weight_decay(Some(WeightDecayConfig::new(
+            config.training.weight_decay as f32,
+        )))
         .init();
-    let mut rng = Rng::new(config.seed);
+    let mut rng = Rng::new(config.training.seed);
     let mut history = Vec::new();
-    let warmup = (config.epochs as f64 * 0.5).max(1.0);
+    let warmup = (config.training.epochs as f64 * 0.5).max(1.0);
 
     // Fixed validation cuts, so epochs compare like with like.
-    let mut vrng = Rng::new(config.seed ^ 0xABCD);
+    let mut vrng = Rng::new(config.training.seed ^ 0xABCD);
     let mut valid_examples: Vec<Example<'_>> = Vec::with_capacity(valid_set.len());
     let mut valid_prefixes = vec![u32::MAX; train.len()];
     let valid_cutoff = valid_set.first().and_then(|i| train[*i].timestamp);
@@ -181,18 +190,22 @@ pub fn fit_cancellable(
         let items = m.items(config, &cat_inner);
         let mut sum = 0.0f32;
         let mut batches = 0usize;
-        for chunk in valid_examples.chunks(config.batch) {
+        for chunk in valid_examples.chunks(config.training.batch) {
             let batch = build_batch(
                 &prepared,
                 chunk,
-                config.targets,
+                config.training.targets,
                 None,
                 valid_prefixes,
                 device,
             );
             let f = m.forward(config, &items, &batch, false);
             let (rec, kl) = m.loss(&f, batch.targets.clone());
-            let kl_weight = if config.user_latent { config.beta } else { 0.0 };
+            let kl_weight = if config.model.user_latent {
+                config.training.beta
+            } else {
+                0.0
+            };
             sum += scalar(rec + kl * kl_weight)?;
             batches += 1;
         }
@@ -204,7 +217,7 @@ pub fn fit_cancellable(
     let validate_ndcg = |m: &Vae, config: &VaeConfig| -> Result<f32, VaeError> {
         let items = m.items(config, &cat_inner);
         let mut total = 0.0f64;
-        for chunk in valid_examples.chunks(config.batch) {
+        for chunk in valid_examples.chunks(config.training.batch) {
             let batch = build_batch(&prepared, chunk, 0, None, valid_prefixes, device);
             let logits = m.forward(config, &items, &batch, false).logits;
             let flat = logits
@@ -223,14 +236,16 @@ pub fn fit_cancellable(
     // them are learned against the strongest simple signal; then the
     // embeddings join, from the best weights so far, and stay only if
     // validation ranks better with them.
-    let staged = config.recency && config.decoder_embeddings && prepared.timed;
+    let staged = config.model.recency && config.model.decoder_embeddings && prepared.timed;
     let mut stage = if staged {
-        config.clone().with_decoder_embeddings(false)
+        config
+            .clone()
+            .with_model(config.model.clone().with_decoder_embeddings(false))
     } else {
         config.clone()
     };
     let mut stage_start = 0;
-    let mut lr = config.learning_rate;
+    let mut lr = config.training.learning_rate;
     // The untrained model (which starts from recent popularity) is the
     // first candidate: training must beat it to be kept.
     let initial = model.valid();
@@ -240,10 +255,10 @@ pub fn fit_cancellable(
     let mut best = (initial_ndcg, 0, initial, stage.clone());
     let mut best_trainable = model.clone();
 
-    for epoch in 1..=config.epochs {
+    for epoch in 1..=config.training.epochs {
         let started = Instant::now();
-        let beta = if config.user_latent {
-            config.beta * (epoch as f64 / warmup).min(1.0)
+        let beta = if config.model.user_latent {
+            config.training.beta * (epoch as f64 / warmup).min(1.0)
         } else {
             0.0
         };
@@ -267,7 +282,7 @@ pub fn fit_cancellable(
         // new (no residual, no plays), as new releases do when the model is
         // asked, so content and metadata learn to carry them.
         let cold: Vec<bool> = (0..prepared.n_tracks)
-            .map(|_| rng.unit() < config.cold_share as f32)
+            .map(|_| rng.unit() < config.training.cold_share as f32)
             .collect();
         let mut cat = cat.clone();
         let warm: Vec<f32> = prepared
@@ -278,14 +293,14 @@ pub fn fit_cancellable(
             .collect();
         cat.has_history = float2(warm, prepared.n_tracks, 1, &ad);
         let (mut loss_sum, mut kl_sum, mut batches) = (0.0f32, 0.0f32, 0usize);
-        for chunk in examples.chunks(config.batch) {
+        for chunk in examples.chunks(config.training.batch) {
             if cancel.load(std::sync::atomic::Ordering::Relaxed) {
                 return Err(VaeError::Cancelled);
             }
             let batch = build_batch(
                 &prepared,
                 chunk,
-                config.targets,
+                config.training.targets,
                 Some(&cold),
                 prefixes.as_deref(),
                 &ad,
@@ -321,7 +336,7 @@ pub fn fit_cancellable(
             train_kl: kl_sum / batches.max(1) as f32,
             valid_loss,
             valid_ndcg,
-            decoder_embeddings: stage.decoder_embeddings,
+            decoder_embeddings: stage.model.decoder_embeddings,
             seconds: started.elapsed().as_secs_f64(),
         };
         tracing::info!(?stats, "vae epoch");
@@ -330,14 +345,14 @@ pub fn fit_cancellable(
         if valid_ndcg > best.0 {
             best = (valid_ndcg, epoch, valid_model, stage.clone());
             best_trainable = model.clone();
-        } else if epoch - best.1.max(stage_start) >= config.patience {
-            if stage.decoder_embeddings == config.decoder_embeddings {
+        } else if epoch - best.1.max(stage_start) >= config.training.patience {
+            if stage.model.decoder_embeddings == config.model.decoder_embeddings {
                 break;
             }
             tracing::info!(epoch, "vae: the decoder's embedding term joins");
             stage = config.clone();
             stage_start = epoch;
-            lr = config.learning_rate * 0.1;
+            lr = config.training.learning_rate * 0.1;
             model = best_trainable.clone();
         }
     }

@@ -1,0 +1,93 @@
+//! The VAE's configuration, saved as `config.json` beside the weights of
+//! every checkpoint: the network's shape and parts ([`ModelConfig`], all a
+//! checkpoint needs to rebuild the model) apart from how it was trained
+//! ([`TrainingConfig`]).
+
+use burn::config::Config;
+
+/// The network: sizes, and which of its parts are on (the ablations).
+#[derive(Config, Debug)]
+pub struct ModelConfig {
+    /// Track embedding size.
+    #[config(default = 64)]
+    pub dim: usize,
+    /// Listener latent size.
+    #[config(default = 32)]
+    pub latent: usize,
+    /// Hidden width of the inference network.
+    #[config(default = 128)]
+    pub hidden: usize,
+    /// Buckets of the hashed artist and album embeddings.
+    #[config(default = 16384)]
+    pub buckets: usize,
+    /// Graph neighbours per track.
+    #[config(default = 10)]
+    pub neighbours: usize,
+    /// The listener latent u (off: u = 0, no KL; history and context then
+    /// have no way in).
+    #[config(default = true)]
+    pub user_latent: bool,
+    /// Graph propagation of track embeddings.
+    #[config(default = true)]
+    pub graph: bool,
+    /// Time of day and weekday as inputs.
+    #[config(default = true)]
+    pub context: bool,
+    /// Content tower and hashed metadata (off: learned residuals only).
+    #[config(default = true)]
+    pub content: bool,
+    /// The decoder's dot product of the query with every track's
+    /// embedding (off: scores come from the recency and content-similarity
+    /// terms, which u still modulates).
+    #[config(default = true)]
+    pub decoder_embeddings: bool,
+    /// Time-decayed popularity as of the request (training turns it off
+    /// when no playlist has a timestamp: without time it is only
+    /// popularity, which says nothing about tracks never played).
+    #[config(default = true)]
+    pub recency: bool,
+}
+
+/// How a model is trained: optimiser, schedule, stopping, and which
+/// examples it sees.
+#[derive(Config, Debug)]
+pub struct TrainingConfig {
+    /// Cap of the annealed KL weight.
+    #[config(default = 0.2)]
+    pub beta: f64,
+    /// Next tracks predicted per training example.
+    #[config(default = 20)]
+    pub targets: usize,
+    #[config(default = 40)]
+    pub epochs: usize,
+    #[config(default = 128)]
+    pub batch: usize,
+    #[config(default = 0.003)]
+    pub learning_rate: f64,
+    /// L2 penalty on every parameter (Adam weight decay).
+    #[config(default = 0.0001)]
+    pub weight_decay: f64,
+    /// Share of tracks made to look new in each training epoch.
+    #[config(default = 0.3)]
+    pub cold_share: f64,
+    /// Stop after this many epochs without a better validation loss.
+    #[config(default = 4)]
+    pub patience: usize,
+    #[config(default = 42)]
+    pub seed: u64,
+    /// Requests after training see only the seeds of earlier requests, not
+    /// the tracks that followed them (the benchmark's regime; in the app
+    /// every play joins the history). Training examples are then made to
+    /// look the same: a cutoff before each, and only seeds after it.
+    #[config(default = false)]
+    pub later_seeds_only: bool,
+}
+
+/// A VAE: its model and its training.
+#[derive(Config, Debug)]
+pub struct VaeConfig {
+    #[config(default = "ModelConfig::new()")]
+    pub model: ModelConfig,
+    #[config(default = "TrainingConfig::new()")]
+    pub training: TrainingConfig,
+}
