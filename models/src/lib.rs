@@ -16,6 +16,7 @@ pub mod baselines;
 pub mod data;
 pub mod device;
 pub mod metrics;
+pub mod musicnn;
 pub mod selftest;
 pub mod vae;
 

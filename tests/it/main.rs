@@ -11,4 +11,5 @@ mod hostile;
 mod index;
 mod player;
 mod playlists;
+mod tagger;
 mod vae;
