@@ -10,8 +10,9 @@ It takes real audio (demo-library tracks, decoded to 16 kHz mono by
 ffmpeg), cuts log-mel patches of 187 frames × 96 mels (the input
 pipeline of AUDIO_TAGGER.md: STFT 512/256, periodic Hann, Slaney mels, f16
 rounding, log10(10000x + 1) in f32), runs the network on them and writes
-tests/data/musicnn/: the patches and, per model, the per-patch sigmoids and
-the 200-d embedding, as little-endian f32, with manifest.json. The Burn
+tests/data/musicnn/: the 16 kHz samples the patches came from, the patches
+and, per model, the per-patch sigmoids and the 200-d embedding, as
+little-endian f32, with manifest.json. The Burn
 port must reproduce the outputs from the same patches (tests/it/tagger.rs).
 """
 
@@ -95,9 +96,14 @@ def main():
         if hashlib.sha256(f.read()).hexdigest() != WHEEL_SHA256:
             sys.exit("error: not the musicnn 0.1.0 wheel (sha256 differs)")
 
-    patches, sources = [], []
+    patches, sources, pcm = [], [], []
+    # Enough samples for the patches' frames (frame t reads samples up to
+    # t * HOP + N_FFT / 2), kept so the Rust front end is tested on them.
+    keep = PATCHES_PER_TRACK * FRAMES * HOP + N_FFT
     for name, start in TRACKS:
-        mel = log_mel(decode(os.path.join(ROOT, "assets", "demo-library", name), start))
+        audio = decode(os.path.join(ROOT, "assets", "demo-library", name), start)
+        pcm.append(audio[:keep])
+        mel = log_mel(audio)
         for p in range(PATCHES_PER_TRACK):
             patches.append(mel[p * FRAMES : (p + 1) * FRAMES])
             sources.append({"track": name, "start_s": start, "patch": p})
@@ -126,6 +132,7 @@ def main():
 
     os.makedirs(args.out, exist_ok=True)
     patches.astype("<f4").tofile(os.path.join(args.out, "patches.f32"))
+    np.stack(pcm).astype("<f4").tofile(os.path.join(args.out, "pcm16k.f32"))
     for model, (s, e) in outputs.items():
         s.astype("<f4").tofile(os.path.join(args.out, f"{model}.sigmoid.f32"))
         e.astype("<f4").tofile(os.path.join(args.out, f"{model}.embedding.f32"))
@@ -134,6 +141,7 @@ def main():
         "frames": FRAMES,
         "mels": N_MELS,
         "sources": sources,
+        "pcm16k": {"tracks": len(pcm), "samples_per_track": int(keep)},
         "reference": f"musicnn 0.1.0 models.py under TensorFlow {tf.__version__}, numpy {np.__version__}",
     }
     with open(os.path.join(args.out, "manifest.json"), "w") as f:

@@ -78,3 +78,42 @@ fn musicnn_matches_the_original_on_wgpu() {
     );
     matches_the_original_on(&gpu);
 }
+
+/// The front end: our log-mel patches of the reference's own 16 kHz samples
+/// equal its patches (to an f16 step), and the tags they give equal the
+/// original's.
+#[test]
+fn the_log_mel_front_end_matches_the_reference_patches_and_tags() {
+    use playgenie_core::analysis::melspec;
+    let pcm = floats("pcm16k.f32");
+    let reference = floats("patches.f32");
+    let tracks = 2;
+    let per_track = pcm.len() / tracks;
+    let per_patch = FRAMES * MELS;
+    let patches_per_track = reference.len() / per_patch / tracks;
+    let mut ours = Vec::with_capacity(reference.len());
+    for track in pcm.chunks_exact(per_track) {
+        let p = melspec::patches(track);
+        ours.extend_from_slice(&p[..patches_per_track * per_patch]);
+    }
+    let d = max_abs_diff(&ours, &reference);
+    let mean: f32 = ours
+        .iter()
+        .zip(&reference)
+        .map(|(a, b)| (a - b).abs())
+        .sum::<f32>()
+        / ours.len() as f32;
+    eprintln!("log-mel patches: max |Δ| {d:.2e}, mean |Δ| {mean:.2e}");
+    // One f16 step of a mel value moves its log by at most ~4e-4.
+    assert!(d <= 2e-3, "patches differ by {d}");
+
+    let weights =
+        std::fs::read(common::repo_dir().join("models/weights/musicnn/MSD_musicnn.safetensors"))
+            .expect("weights");
+    let cpu = ComputeBackend::select(DevicePreference::Cpu);
+    let net = Musicnn::from_safetensors(&weights, cpu.device()).expect("load");
+    let (probabilities, _) = net.tag_patches(&ours).expect("forward");
+    let dp = max_abs_diff(&probabilities, &floats("MSD_musicnn.sigmoid.f32"));
+    eprintln!("tags from our patches: max |Δ sigmoid| {dp:.2e}");
+    assert!(dp <= 1e-3, "tags from our front end differ by {dp}");
+}
