@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use playgenie_models::{BackendKind, ComputeBackend, DevicePreference};
 use serde_json::Value;
 
 /// `playgenie` with its data in `home`.
@@ -41,4 +42,22 @@ pub fn repo_dir() -> PathBuf {
     let cli = std::env::var_os("CARGO_MANIFEST_DIR")
         .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
     cli.parent().map_or(cli.clone(), Path::to_path_buf)
+}
+
+/// The wgpu backend for a test of `what`, or `None` when
+/// PLAYGENIE_SKIP_GPU_TESTS is set. Without it there must be an adapter
+/// (lavapipe in CI): its absence fails the test rather than skipping it.
+pub fn wgpu_or_skip(what: &str) -> Option<ComputeBackend> {
+    if std::env::var_os("PLAYGENIE_SKIP_GPU_TESTS").is_some() {
+        eprintln!("PLAYGENIE_SKIP_GPU_TESTS is set: skipping the wgpu {what} test");
+        return None;
+    }
+    let gpu = ComputeBackend::select(DevicePreference::Gpu);
+    assert_eq!(
+        gpu.kind,
+        BackendKind::Wgpu,
+        "no wgpu adapter: {}",
+        gpu.reason
+    );
+    Some(gpu)
 }

@@ -5,7 +5,7 @@
 //! committed weights, on the CPU and on wgpu (lavapipe in CI).
 
 use playgenie_models::musicnn::{Musicnn, EMBEDDING, FRAMES, MELS, TAGS};
-use playgenie_models::{BackendKind, ComputeBackend, DevicePreference};
+use playgenie_models::{ComputeBackend, DevicePreference};
 
 use crate::common;
 
@@ -65,18 +65,9 @@ fn musicnn_matches_the_original_on_the_cpu() {
 
 #[test]
 fn musicnn_matches_the_original_on_wgpu() {
-    if std::env::var_os("PLAYGENIE_SKIP_GPU_TESTS").is_some() {
-        eprintln!("PLAYGENIE_SKIP_GPU_TESTS is set: skipping the wgpu tagger test");
-        return;
+    if let Some(gpu) = common::wgpu_or_skip("tagger") {
+        matches_the_original_on(&gpu);
     }
-    let gpu = ComputeBackend::select(DevicePreference::Gpu);
-    assert_eq!(
-        gpu.kind,
-        BackendKind::Wgpu,
-        "no wgpu adapter: {}",
-        gpu.reason
-    );
-    matches_the_original_on(&gpu);
 }
 
 /// The front end: our log-mel patches of the reference's own 16 kHz samples

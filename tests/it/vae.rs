@@ -10,7 +10,7 @@ use playgenie_core::model_store::ModelStore;
 use playgenie_models::data::{Case, Playlist};
 use playgenie_models::vae::{self, Generation, TrainedVae};
 use playgenie_models::vae::{ModelConfig, TrainingConfig, VaeConfig};
-use playgenie_models::{BackendKind, ComputeBackend, DevicePreference};
+use playgenie_models::{ComputeBackend, DevicePreference};
 
 fn mini() -> (Dataset, Vec<Playlist>, Vec<Case>) {
     let dir = common::repo_dir().join("tests/data/triplej-mini");
@@ -61,18 +61,9 @@ fn training_lowers_the_loss_on_the_cpu() {
 
 #[test]
 fn training_lowers_the_loss_on_wgpu() {
-    if std::env::var_os("PLAYGENIE_SKIP_GPU_TESTS").is_some() {
-        eprintln!("PLAYGENIE_SKIP_GPU_TESTS is set: skipping the wgpu training test");
-        return;
+    if let Some(gpu) = common::wgpu_or_skip("training") {
+        loss_falls_on(&gpu);
     }
-    let gpu = ComputeBackend::select(DevicePreference::Gpu);
-    assert_eq!(
-        gpu.kind,
-        BackendKind::Wgpu,
-        "no wgpu adapter: {}",
-        gpu.reason
-    );
-    loss_falls_on(&gpu);
 }
 
 #[test]
