@@ -45,6 +45,10 @@ pub enum Coverage {
     Full,
     /// Windows spread across the track (the default plan).
     Windows(WindowPlan),
+    /// `count` excerpts of `len_s` seconds centred at (i + ½) / count of a
+    /// track long enough to hold them all (the tagger's patches: an even
+    /// sample of the whole track); a shorter track is decoded in full.
+    Excerpts { count: usize, len_s: f64 },
 }
 
 impl Default for Coverage {
@@ -120,7 +124,8 @@ pub struct StreamInfo {
 #[derive(Debug)]
 pub struct Decoded {
     pub info: StreamInfo,
-    /// Mono segments at [`ANALYSIS_RATE`], in time order.
+    /// Mono segments at [`ANALYSIS_RATE`] (or the rate asked of
+    /// [`decode_at`]), in time order.
     pub segments: Vec<Vec<f32>>,
     pub loudness: Loudness,
     /// Seconds of audio actually decoded.
@@ -159,6 +164,14 @@ fn plan(duration: Option<f64>, coverage: Coverage) -> Vec<Window> {
                 len_s: plan.edge_s,
             });
             windows
+        }
+        (Coverage::Excerpts { count, len_s }, Some(d)) if count > 0 && d > count as f64 * len_s => {
+            (0..count)
+                .map(|i| Window {
+                    start_s: ((i as f64 + 0.5) / count as f64 * d - len_s / 2.0).max(0.0),
+                    len_s,
+                })
+                .collect()
         }
         _ => vec![Window {
             start_s: 0.0,
@@ -238,7 +251,13 @@ pub fn open_source(
 
 /// Decodes `path` for analysis.
 pub fn decode(path: &Path, coverage: Coverage) -> Result<Decoded, DecodeError> {
-    decode_opened(open(path)?, coverage).inspect(|decoded| {
+    decode_at(path, coverage, ANALYSIS_RATE)
+}
+
+/// [`decode`] with the mono segments resampled to `rate` instead of
+/// [`ANALYSIS_RATE`] (the tagger listens at 16 kHz).
+pub fn decode_at(path: &Path, coverage: Coverage, rate: u32) -> Result<Decoded, DecodeError> {
+    decode_opened_at(open(path)?, coverage, rate).inspect(|decoded| {
         if decoded.clipped_samples > 0 {
             tracing::warn!(
                 file = %path.display(),
@@ -252,6 +271,15 @@ pub fn decode(path: &Path, coverage: Coverage) -> Result<Decoded, DecodeError> {
 /// Decodes an opened stream for analysis (the fuzz target's door: bytes in
 /// memory through [`open_source`]).
 pub fn decode_opened(opened: Opened, coverage: Coverage) -> Result<Decoded, DecodeError> {
+    decode_opened_at(opened, coverage, ANALYSIS_RATE)
+}
+
+/// [`decode_opened`] with the segments at `target_rate`.
+pub fn decode_opened_at(
+    opened: Opened,
+    coverage: Coverage,
+    target_rate: u32,
+) -> Result<Decoded, DecodeError> {
     let Opened {
         mut format,
         mut decoder,
@@ -389,7 +417,12 @@ pub fn decode_opened(opened: Opened, coverage: Coverage) -> Result<Decoded, Deco
         if mono.is_empty() {
             continue;
         }
-        segments.push(to_analysis_rate(&mono, info.sample_rate, &mut resampler));
+        segments.push(resample(
+            &mono,
+            info.sample_rate,
+            target_rate,
+            &mut resampler,
+        ));
     }
 
     if decoded_frames == 0 || segments.is_empty() {
@@ -523,37 +556,30 @@ impl LoudnessMeter {
     }
 }
 
-/// Resamples mono audio to [`ANALYSIS_RATE`] (rubato's FFT resampler; the
-/// resampler is built once per file and reused across windows).
-fn to_analysis_rate(mono: &[f32], rate: u32, resampler: &mut Option<Fft<f32>>) -> Vec<f32> {
-    if rate == ANALYSIS_RATE || rate == 0 {
+/// Resamples mono audio from `rate` to `target` (rubato's FFT resampler;
+/// the resampler is built once per file and reused across windows).
+fn resample(mono: &[f32], rate: u32, target: u32, resampler: &mut Option<Fft<f32>>) -> Vec<f32> {
+    if rate == target || rate == 0 || target == 0 {
         return mono.to_vec();
     }
     if resampler.is_none() {
-        *resampler = Fft::<f32>::new(
-            rate as usize,
-            ANALYSIS_RATE as usize,
-            1024,
-            1,
-            FixedSync::Both,
-        )
-        .ok();
+        *resampler = Fft::<f32>::new(rate as usize, target as usize, 1024, 1, FixedSync::Both).ok();
     }
     let Some(resampler) = resampler.as_mut() else {
-        return naive_resample(mono, rate);
+        return naive_resample(mono, rate, target);
     };
     let Ok(input) = InterleavedSlice::new(mono, 1, mono.len()) else {
-        return naive_resample(mono, rate);
+        return naive_resample(mono, rate, target);
     };
     match resampler.process_all(&input, mono.len(), None) {
         Ok(out) => out.take_data(),
-        Err(_) => naive_resample(mono, rate),
+        Err(_) => naive_resample(mono, rate, target),
     }
 }
 
 /// Linear interpolation, only if rubato refuses a rate.
-fn naive_resample(mono: &[f32], rate: u32) -> Vec<f32> {
-    let ratio = f64::from(rate) / f64::from(ANALYSIS_RATE);
+fn naive_resample(mono: &[f32], rate: u32, target: u32) -> Vec<f32> {
+    let ratio = f64::from(rate) / f64::from(target);
     let n = (mono.len() as f64 / ratio) as usize;
     (0..n)
         .map(|i| {

@@ -9,6 +9,7 @@ pub mod features;
 pub mod file;
 #[doc(hidden)]
 pub mod fuzz;
+pub mod listening;
 pub mod melspec;
 pub mod tags;
 

@@ -98,6 +98,7 @@ pub fn run(
                 adventurousness: 0.0,
                 artist_window: 3,
                 exclude: Vec::new(),
+                exclude_tags: Vec::new(),
                 at: 1_700_000_000,
                 utc_offset_s: 0,
                 rescore_every,

@@ -121,6 +121,7 @@ pub fn load_tracks(path: &Path) -> Result<Dataset, DataError> {
         catalogue: Catalogue {
             tracks,
             feature_names,
+            feature_weights: Vec::new(),
         },
         index,
     })

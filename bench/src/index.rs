@@ -14,8 +14,11 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{CoreError, Result};
+use crate::listen::{ColdStart, ListenBench, ListenQuality};
 use playgenie_core::analysis::{self, Coverage};
 use playgenie_core::library::is_audio_file;
+use playgenie_models::baselines::standardise_rows;
+use playgenie_models::{BackendKind, ComputeBackend, DevicePreference};
 
 /// The benchmark's figures.
 #[derive(Debug, Clone, Serialize)]
@@ -46,6 +49,24 @@ pub struct IndexBench {
     /// What analysing windows costs against analysing whole files (only
     /// with `compare_full`).
     pub vs_full: Option<WindowCost>,
+    /// The listening pass per patch count asked for, on the backend in use
+    /// (and the last count again on the CPU when that is another).
+    pub listening: Vec<ListenBench>,
+    /// What each patch count's embedding and tags are worth.
+    pub listening_quality: Vec<ListenQuality>,
+    /// Cold-start continuation of curated lists by each representation
+    /// (with the last patch count), when lists were given.
+    pub cold_start: Vec<ColdStart>,
+}
+
+/// What `bench index` listens with.
+#[derive(Debug, Clone)]
+pub struct ListenPlan {
+    /// Patch counts to measure (a huge one means every patch).
+    pub patches: Vec<usize>,
+    pub backend: ComputeBackend,
+    /// Curated lists over the files (`scenario_playlists.json`).
+    pub lists: Option<PathBuf>,
 }
 
 /// Agreement of windowed analysis with whole-file analysis.
@@ -79,6 +100,7 @@ pub fn index(
     threads: Option<usize>,
     compare_full: bool,
     rounds: usize,
+    listen: Option<&ListenPlan>,
 ) -> Result<IndexBench> {
     let mut files: Vec<PathBuf> = walkdir::WalkDir::new(root)
         .follow_links(true)
@@ -187,6 +209,39 @@ pub fn index(
         None
     };
 
+    let (mut listening, mut listening_quality, mut cold_start) =
+        (Vec::new(), Vec::new(), Vec::new());
+    if let Some(plan) = listen {
+        let paths: Vec<PathBuf> = ok.iter().map(|(p, _)| p.clone()).collect();
+        let mut passes = Vec::new();
+        for &n in &plan.patches {
+            let (bench, heard) = crate::listen::listen(&paths, n, &plan.backend, &pool)?;
+            tracing::info!(
+                patches = n,
+                tracks_per_s = bench.tracks_per_s,
+                "listening pass"
+            );
+            listening.push(bench);
+            passes.push((n, heard));
+        }
+        if plan.backend.summary().kind != BackendKind::Cpu {
+            if let Some(&n) = plan.patches.last() {
+                let cpu = ComputeBackend::select(DevicePreference::Cpu);
+                listening.push(crate::listen::listen(&paths, n, &cpu, &pool)?.0);
+            }
+        }
+        let most = passes.iter().max_by_key(|(n, _)| *n);
+        for (n, heard) in &passes {
+            let reference = most.filter(|(m, _)| m != n).map(|(_, h)| h.as_slice());
+            listening_quality.push(crate::listen::quality(
+                *n, &vectors, heard, reference, &labels,
+            ));
+        }
+        if let (Some(lists), Some((_, heard))) = (&plan.lists, passes.last()) {
+            cold_start = crate::listen::cold_start(lists, &paths, &vectors, heard)?;
+        }
+    }
+
     let audio_s_per_s = audio_s / analyse_s.max(1e-9);
     let decode_only_audio_s_per_s = full_audio_s / decode_only_s.max(1e-9);
     Ok(IndexBench {
@@ -211,6 +266,9 @@ pub fn index(
         precision_at_5: precision,
         chance_at_5: chance,
         vs_full,
+        listening,
+        listening_quality,
+        cold_start,
     })
 }
 
@@ -232,23 +290,20 @@ pub fn precision_at_k(
     labels: &[String],
     k: usize,
 ) -> (Option<f64>, Option<f64>) {
-    let n = vectors.len();
+    let dims = vectors.first().map_or(0, Vec::len);
+    let rows: Vec<&[f32]> = vectors.iter().map(Vec::as_slice).collect();
+    precision_of_standardised(&standardise_rows(&rows, dims, &[]), labels, k)
+}
+
+/// [`precision_at_k`] of vectors already standardised (and weighted).
+pub fn precision_of_standardised(
+    z: &[Vec<f32>],
+    labels: &[String],
+    k: usize,
+) -> (Option<f64>, Option<f64>) {
+    let n = z.len();
     if n <= k || labels.iter().all(String::is_empty) {
         return (None, None);
-    }
-    let dims = vectors[0].len();
-    let mut z = vectors.to_vec();
-    for d in 0..dims {
-        let mean = vectors.iter().map(|v| f64::from(v[d])).sum::<f64>() / n as f64;
-        let var = vectors
-            .iter()
-            .map(|v| (f64::from(v[d]) - mean).powi(2))
-            .sum::<f64>()
-            / n as f64;
-        let std = var.sqrt().max(1e-9);
-        for v in &mut z {
-            v[d] = ((f64::from(v[d]) - mean) / std) as f32;
-        }
     }
     let mut total = 0.0;
     let mut chance = 0.0;

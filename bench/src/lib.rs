@@ -5,6 +5,7 @@
 //! - [`run`]: `bench run` (a model or baseline on a set, scored with the
 //!   set's metrics), `bench fine-tune` and `bench vae-speed`;
 //! - [`index`]: `bench index`, the analyser's speed and feature quality;
+//! - [`listen`]: its `--listen` part, the tagger's pass and what it is worth;
 //! - [`complete`]: `bench complete`, "Complete playlist" latency at scale;
 //! - [`fixture`]: the generated catalogue those scale figures use.
 //!
@@ -15,6 +16,7 @@ pub mod data;
 pub mod error;
 pub mod fixture;
 pub mod index;
+pub mod listen;
 pub mod run;
 
 pub use error::{Error, Result};

@@ -25,6 +25,11 @@ pub fn track_count(text: &str) -> Result<usize, String> {
     integer_in(text, "k", 1, MAX_K)
 }
 
+/// `listen --patches`: 1..=1000 patches (≈ 3 s each) a track.
+pub fn patches(text: &str) -> Result<usize, String> {
+    integer_in(text, "patches", 1, 1000)
+}
+
 /// `--artist-window`: 0..=1000.
 pub fn artist_window(text: &str) -> Result<usize, String> {
     integer_in(text, "the artist window", 0, MAX_ARTIST_WINDOW)

@@ -37,6 +37,10 @@ enum Command {
     /// Add folders to the library and index them: tags, audio features,
     /// errors. Unchanged files are skipped.
     Index(index::IndexArgs),
+    /// The listening pass: the learned ear's genre, mood and instrument
+    /// tags and embedding for every track not heard yet (`index` runs it;
+    /// this resumes it).
+    Listen(listen::ListenArgs),
     /// List every indexed track with its tags, features and status.
     Tracks(tracks::TracksArgs),
     /// List files that could not be indexed, and why.
@@ -102,6 +106,7 @@ fn run(command: Command) -> Outcome {
         Command::Bench(args) => args.run(),
         Command::Doctor(args) => args.run(core()?),
         Command::Index(args) => args.run(core()?),
+        Command::Listen(args) => args.run(core()?),
         Command::Tracks(args) => args.run(core()?),
         Command::ScanErrors(args) => args.run(core()?),
         Command::Library(args) => args.run(core()?),

@@ -12,27 +12,68 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::AtomicBool;
 
-use playgenie_models::baselines::standardise;
+use playgenie_models::baselines::{block_weights, standardise};
 use playgenie_models::data::{Catalogue, Playlist, Query, Track};
+use playgenie_models::listener::LISTENER_VERSION;
+use playgenie_models::musicnn::{EMBEDDING, TAGS};
 use playgenie_models::vae::features::Prepared;
 use playgenie_models::vae::{fit_cancellable, EpochStats, Generation, TrainedVae, VaeError};
 use playgenie_models::vae::{ModelConfig, TrainingConfig, VaeConfig};
 use playgenie_models::ComputeBackend;
 use serde::Serialize;
 
-use crate::db::{Db, ModelPlay, ModelTrack};
+use crate::db::{Db, Listening, ModelPlay, ModelTrack};
+use crate::ear;
 use crate::error::{Error, Result};
 use crate::history::SESSION_GAP_MS;
-use crate::model_store::{Checkpoint, ModelStore};
+use crate::model_store::{Checkpoint, ModelStore, TrainedOn};
 
 /// The listener, as the model's "user".
 const ME: &str = "me";
 /// A play counts as listened (joins a session) after this long.
 const LISTENED_MS: u64 = 30_000;
 
+/// How much the learned ear counts in content distances (cold start, the
+/// explanations' "sounds like", the model's content term): the embedding's
+/// and the tags' shares as multiples of the hand-made features' block.
+/// Chosen by `playgenie bench index --listen 1,2,4,all` on the 77-track
+/// Debian set: of 20 settings, (2, 1) is within 0.03 of the best
+/// same-soundtrack precision@5 at every patch count (0.782 with one patch,
+/// 0.899 with all; the hand-made features alone: 0.662).
+pub const LISTENING_SHARES: (f32, f32) = (2.0, 1.0);
+
+/// Column weights of a catalogue row [hand-made features (`hand_dims`),
+/// embedding (200), MSD and MTT tags (100)] that give the embedding and the
+/// tags `shares` of the hand-made block's weight, whatever their widths.
+pub fn listening_weights(hand_dims: usize, shares: (f32, f32)) -> Vec<f32> {
+    let hand = hand_dims as f32;
+    block_weights(&[
+        (hand_dims, hand),
+        (EMBEDDING, shares.0 * hand),
+        (2 * TAGS, shares.1 * hand),
+    ])
+}
+
+/// Columns the learned ear adds to a catalogue row.
+pub const EAR_COLUMNS: usize = EMBEDDING + 2 * TAGS;
+
+/// A track's ear columns in catalogue order (embedding, MSD tags, MTT
+/// tags); missing (NaN) when it has not been heard.
+pub fn ear_columns(heard: Option<&Listening>) -> Vec<f32> {
+    match heard {
+        Some(h) => [h.embedding.as_slice(), &h.msd, &h.mtt].concat(),
+        None => vec![f32::NAN; EAR_COLUMNS],
+    }
+}
+
+/// Tags per track an explanation looks at.
+const EXPLAIN_TAGS: usize = 5;
+
 /// The library as the model's data.
 pub struct LibraryData {
     pub catalogue: Catalogue,
+    /// Whether the catalogue carries the learned ear's columns.
+    pub ear: bool,
     /// Model index → database track id.
     pub ids: Vec<i64>,
     pub index: HashMap<i64, u32>,
@@ -55,20 +96,36 @@ impl LibraryData {
             .enumerate()
             .map(|(i, id)| (*id, i as u32))
             .collect();
-        let width = tracks.first().map_or(0, |t| t.features.to_numeric().len());
+        let hand = tracks.first().map_or(0, |t| t.features.to_numeric().len());
+        // The learned ear's columns join once its first pass over the
+        // library is done (so the model's inputs change once); a track it
+        // has not heard yet has them missing (the mean after z-scoring).
+        let ear = db.ear_in_use(LISTENER_VERSION)? && !tracks.is_empty();
+        let width = if ear { hand + EAR_COLUMNS } else { hand };
         let catalogue = Catalogue {
             feature_names: (0..width).map(|i| format!("f{i}")).collect(),
+            feature_weights: if ear {
+                listening_weights(hand, LISTENING_SHARES)
+            } else {
+                Vec::new()
+            },
             tracks: tracks
                 .iter()
-                .map(|t| Track {
-                    external_id: t.id.to_string(),
-                    // The performing artist: the artist-repeat limit and
-                    // the artist embedding are about who plays.
-                    artist: t.artist.clone(),
-                    title: t.title.clone(),
-                    album: t.album.clone(),
-                    duration_s: t.duration_s.map(|d| d as f32),
-                    features: t.features.to_numeric(),
+                .map(|t| {
+                    let mut features = t.features.to_numeric();
+                    if ear {
+                        features.extend(ear_columns(t.listening.as_ref()));
+                    }
+                    Track {
+                        external_id: t.id.to_string(),
+                        // The performing artist: the artist-repeat limit
+                        // and the artist embedding are about who plays.
+                        artist: t.artist.clone(),
+                        title: t.title.clone(),
+                        album: t.album.clone(),
+                        duration_s: t.duration_s.map(|d| d as f32),
+                        features,
+                    }
                 })
                 .collect(),
         };
@@ -169,6 +226,7 @@ impl LibraryData {
         }
         Ok(Self {
             catalogue,
+            ear,
             ids,
             index,
             tracks,
@@ -333,8 +391,17 @@ pub fn train(
             data.playlists.len()
         ),
     };
-    let version =
-        store.save_if_better(&model.config, &weights, valid_loss, None, &note, &data.ids)?;
+    let version = store.save_if_better(
+        &model.config,
+        &weights,
+        valid_loss,
+        None,
+        &note,
+        TrainedOn {
+            tracks: &data.ids,
+            ear: data.ear,
+        },
+    )?;
     Ok(TrainReport {
         mode,
         backend: backend.summary().label,
@@ -372,6 +439,9 @@ pub struct Request {
     pub artist_window: usize,
     /// Tracks never to suggest (removed suggestions).
     pub exclude: Vec<i64>,
+    /// Tags and genres never to suggest: a track whose top tags (the
+    /// learned ear's) or genre tag carry one is left out ([`ear::has_tag`]).
+    pub exclude_tags: Vec<String>,
     /// When the request is made (unix seconds, UTC): recency counts
     /// from here.
     pub at: i64,
@@ -470,6 +540,10 @@ pub struct Completion {
 pub struct Genie {
     data: LibraryData,
     content: Vec<Vec<f32>>,
+    /// Per track, the learned ear's top tags (the library shows them; the
+    /// exclusions match them) and the few strongest it explains with.
+    top_tags: Vec<Vec<String>>,
+    heard_tags: Vec<Vec<String>>,
     model: Option<(u32, TrainedVae)>,
     artists: Vec<u32>,
     /// Why there is no model, when there is none.
@@ -490,7 +564,7 @@ impl Genie {
                 no_model = Some("no model trained yet".to_owned());
                 None
             }
-            Some(c) if c.meta.tracks != data.ids => {
+            Some(c) if c.meta.tracks != data.ids || c.meta.ear != data.ear => {
                 no_model = Some(format!(
                     "model v{} was trained on another version of the library; train again",
                     c.meta.version
@@ -526,9 +600,26 @@ impl Genie {
                 }
             }
         };
+        let top_tags = data
+            .tracks
+            .iter()
+            .map(|t| t.listening.as_ref().map(ear::top_tags).unwrap_or_default())
+            .collect();
+        let heard_tags = data
+            .tracks
+            .iter()
+            .map(|t| {
+                t.listening
+                    .as_ref()
+                    .map(|h| ear::strongest(&ear::tag_probabilities(h), EXPLAIN_TAGS))
+                    .unwrap_or_default()
+            })
+            .collect();
         Ok(Self {
             data,
             content,
+            top_tags,
+            heard_tags,
             model,
             artists,
             no_model,
@@ -554,11 +645,26 @@ impl Genie {
             .iter()
             .filter_map(|id| self.data.index.get(id).copied())
             .collect();
-        let exclude: Vec<u32> = request
+        let mut exclude: Vec<u32> = request
             .exclude
             .iter()
             .filter_map(|id| self.data.index.get(id).copied())
             .collect();
+        if !request.exclude_tags.is_empty() {
+            exclude.extend(
+                self.data
+                    .tracks
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, t)| {
+                        request
+                            .exclude_tags
+                            .iter()
+                            .any(|tag| ear::has_tag(tag, &self.top_tags[*i], t.genre.as_deref()))
+                    })
+                    .map(|(i, _)| i as u32),
+            );
+        }
         let options = Generation {
             artist_window: request.artist_window,
             temperature: 0.0,
@@ -690,6 +796,10 @@ impl Genie {
         if let Some(part) = self.artist_daypart(track, at, utc_offset_s) {
             reasons.push(format!("you often play {} in the {part}", t.artist));
         }
+        // What the ear hears in both.
+        if let Some(reason) = self.tag_reason(track, seed) {
+            reasons.push(reason);
+        }
         // Closest in sound.
         if let Some(&nearest) = seed.iter().min_by(|a, b| {
             distance(&self.content[**a as usize], &self.content[track as usize]).total_cmp(
@@ -703,6 +813,32 @@ impl Genie {
         }
         reasons.truncate(2);
         reasons
+    }
+
+    /// "both mellow and ambient, with piano, like “X”": the tags the ear
+    /// hears in the track and in the seed track that shares most of them.
+    fn tag_reason(&self, track: u32, seed: &[u32]) -> Option<String> {
+        let mine = &self.heard_tags[track as usize];
+        if mine.is_empty() {
+            return None;
+        }
+        let shared = |s: u32| -> Vec<String> {
+            mine.iter()
+                .filter(|t| self.heard_tags[s as usize].contains(t))
+                .take(3)
+                .cloned()
+                .collect()
+        };
+        let (s, tags) = seed
+            .iter()
+            .map(|&s| (s, shared(s)))
+            .max_by_key(|(_, tags)| tags.len())
+            .filter(|(_, tags)| !tags.is_empty())?;
+        Some(format!(
+            "both {}, like “{}”",
+            ear::phrase(&tags),
+            self.data.tracks[s as usize].title
+        ))
     }
 
     /// In how many of the user's own playlists and sessions both appear.
@@ -807,6 +943,7 @@ mod tests {
             adventurousness: 0.5,
             artist_window: 3,
             exclude: Vec::new(),
+            exclude_tags: Vec::new(),
             at: 1_700_000_000,
             utc_offset_s: 3600,
             rescore_every: 1,

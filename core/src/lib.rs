@@ -7,11 +7,13 @@
 
 pub mod db;
 pub mod doctor;
+pub mod ear;
 pub mod error;
 pub mod fsio;
 pub mod genie;
 pub mod history;
 pub mod library;
+pub mod listen;
 pub mod logging;
 pub mod model_store;
 pub mod paths;
@@ -212,4 +214,10 @@ pub enum CoreEvent {
     TrainFinished { report: genie::TrainReport },
     /// Training could not run.
     TrainFailed { message: String },
+    /// The listening pass heard a batch of tracks.
+    ListenProgress { progress: db::ListeningProgress },
+    /// The listening pass ended (also when cancelled).
+    ListenFinished { report: listen::ListenReport },
+    /// The listening pass could not run.
+    ListenFailed { message: String },
 }

@@ -37,6 +37,19 @@ pub struct CheckpointMeta {
     /// knows.
     #[serde(default)]
     pub tracks: Vec<i64>,
+    /// Whether its inputs carried the learned ear's columns (a model
+    /// trained without them does not fit a catalogue with them, and back).
+    #[serde(default)]
+    pub ear: bool,
+}
+
+/// What a candidate model was trained on (recorded in its meta): the
+/// library's track ids in model order (none for benchmark models) and
+/// whether its rows carried the learned ear's columns.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TrainedOn<'a> {
+    pub tracks: &'a [i64],
+    pub ear: bool,
 }
 
 /// A loaded checkpoint.
@@ -222,7 +235,7 @@ impl ModelStore {
         valid_loss: f32,
         beat: Option<f32>,
         note: &str,
-        tracks: &[i64],
+        on: TrainedOn<'_>,
     ) -> Result<Option<u32>> {
         let finite = valid_loss.is_finite()
             && weights
@@ -254,7 +267,8 @@ impl ModelStore {
             valid_loss,
             note: note.to_owned(),
             parent,
-            tracks: tracks.to_vec(),
+            tracks: on.tracks.to_vec(),
+            ear: on.ear,
         };
         write_synced(&partial.join("config.json"), config.to_string().as_bytes())?;
         write_synced(&partial.join("weights.bin"), &encode_weights(weights))?;
@@ -356,25 +370,53 @@ mod tests {
         let config = VaeConfig::new();
         assert_eq!(store.current_version().expect("none"), None);
         let v1 = store
-            .save_if_better(&config, &weights(0.5), 2.0, None, "base", &[])
+            .save_if_better(
+                &config,
+                &weights(0.5),
+                2.0,
+                None,
+                "base",
+                TrainedOn::default(),
+            )
             .expect("save");
         assert_eq!(v1, Some(1));
         // Worse, or NaN: refused, version 1 stays.
         assert_eq!(
             store
-                .save_if_better(&config, &weights(0.7), 2.5, Some(2.0), "worse", &[])
+                .save_if_better(
+                    &config,
+                    &weights(0.7),
+                    2.5,
+                    Some(2.0),
+                    "worse",
+                    TrainedOn::default()
+                )
                 .expect("ok"),
             None
         );
         assert_eq!(
             store
-                .save_if_better(&config, &weights(f32::NAN), 1.0, Some(2.0), "nan", &[])
+                .save_if_better(
+                    &config,
+                    &weights(f32::NAN),
+                    1.0,
+                    Some(2.0),
+                    "nan",
+                    TrainedOn::default()
+                )
                 .expect("ok"),
             None
         );
         assert_eq!(store.current_version().expect("v"), Some(1));
         let v2 = store
-            .save_if_better(&config, &weights(0.9), 1.5, Some(2.0), "better", &[])
+            .save_if_better(
+                &config,
+                &weights(0.9),
+                1.5,
+                Some(2.0),
+                "better",
+                TrainedOn::default(),
+            )
             .expect("save");
         assert_eq!(v2, Some(2));
         let loaded = store.current().expect("load").expect("some");

@@ -257,15 +257,28 @@ impl Recommender for CoOccurrence {
     }
 }
 
-/// Column means and standard deviations over the catalogue, ignoring NaN.
+/// The catalogue's feature columns z-scored (means and standard deviations
+/// ignore NaN; a missing value becomes 0, the mean) and multiplied by
+/// [`Catalogue::feature_weights`]. `None` without features.
 pub fn standardise(catalogue: &Catalogue) -> Option<Vec<Vec<f32>>> {
     let dims = catalogue.feature_names.len();
     if dims == 0 {
         return None;
     }
+    let rows: Vec<&[f32]> = catalogue
+        .tracks
+        .iter()
+        .map(|t| t.features.as_slice())
+        .collect();
+    Some(standardise_rows(&rows, dims, &catalogue.feature_weights))
+}
+
+/// [`standardise`] over plain rows of `dims` columns (a short row's missing
+/// columns count as NaN); `weights[d]` scales column `d` (missing: 1).
+pub fn standardise_rows(rows: &[&[f32]], dims: usize, weights: &[f32]) -> Vec<Vec<f32>> {
     let mut stats = vec![(0.0f64, 0.0f64, 0usize); dims];
-    for t in &catalogue.tracks {
-        for (d, &x) in t.features.iter().enumerate().take(dims) {
+    for row in rows {
+        for (d, &x) in row.iter().enumerate().take(dims) {
             if x.is_finite() {
                 stats[d].0 += f64::from(x);
                 stats[d].1 += f64::from(x) * f64::from(x);
@@ -273,33 +286,45 @@ pub fn standardise(catalogue: &Catalogue) -> Option<Vec<Vec<f32>>> {
             }
         }
     }
-    let moments: Vec<(f32, f32)> = stats
+    let moments: Vec<(f32, f32, f32)> = stats
         .iter()
-        .map(|&(s, ss, n)| {
+        .enumerate()
+        .map(|(d, &(s, ss, n))| {
             let n = n.max(1) as f64;
             let mean = s / n;
             let sd = (ss / n - mean * mean).max(1e-12).sqrt();
-            (mean as f32, sd as f32)
+            (
+                mean as f32,
+                sd as f32,
+                weights.get(d).copied().unwrap_or(1.0),
+            )
         })
         .collect();
-    Some(
-        catalogue
-            .tracks
-            .iter()
-            .map(|t| {
-                (0..dims)
-                    .map(|d| {
-                        let x = t.features.get(d).copied().unwrap_or(f32::NAN);
-                        if x.is_finite() {
-                            (x - moments[d].0) / moments[d].1
-                        } else {
-                            0.0
-                        }
-                    })
-                    .collect()
-            })
-            .collect(),
-    )
+    rows.iter()
+        .map(|row| {
+            (0..dims)
+                .map(|d| {
+                    let x = row.get(d).copied().unwrap_or(f32::NAN);
+                    let (mean, sd, w) = moments[d];
+                    if x.is_finite() {
+                        w * (x - mean) / sd
+                    } else {
+                        0.0
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Column weights for blocks of feature columns, so that each block counts
+/// in a distance as much as `share` plain z-scored columns whatever its
+/// width: `(dims, share)` per block gives `dims` weights of √(share/dims).
+pub fn block_weights(blocks: &[(usize, f32)]) -> Vec<f32> {
+    blocks
+        .iter()
+        .flat_map(|&(dims, share)| std::iter::repeat_n((share / dims.max(1) as f32).sqrt(), dims))
+        .collect()
 }
 
 /// Nearest tracks in standardised feature space to the seed's mean.
@@ -354,6 +379,7 @@ mod tests {
                 })
                 .collect(),
             feature_names: vec!["x".into()],
+            feature_weights: Vec::new(),
         }
     }
 

@@ -24,6 +24,9 @@ pub struct Catalogue {
     pub tracks: Vec<Track>,
     /// Names of the numeric feature columns (empty when there are none).
     pub feature_names: Vec<String>,
+    /// How much each column counts after standardisation (empty: 1 each);
+    /// see [`crate::baselines::block_weights`].
+    pub feature_weights: Vec<f32>,
 }
 
 impl Catalogue {

@@ -15,6 +15,7 @@
 pub mod baselines;
 pub mod data;
 pub mod device;
+pub mod listener;
 pub mod metrics;
 pub mod musicnn;
 pub mod selftest;

@@ -51,6 +51,8 @@ pub fn generate() -> String {
         core::analysis::Tags,
         core::scan::ScanProgress,
         core::scan::ScanReport,
+        core::db::ListeningProgress,
+        core::listen::ListenReport,
         // Playlists.
         core::db::PlaylistSummary,
         core::db::PlaylistEntryRow,

@@ -156,6 +156,7 @@ pub fn run() -> ExitCode {
             commands::library::scan_errors,
             commands::library::start_scan,
             commands::library::cancel_scan,
+            commands::library::cancel_listening,
             commands::library::add_library_folder,
             commands::library::remove_library_folder,
             commands::playlists::list_playlists,

@@ -630,6 +630,25 @@ fn the_debian_soundtracks_index_with_container_durations() {
         77,
         "wesnoth 41 + singularity 16 + hyperrogue 17 + asc 3"
     );
+    // The listening pass ran after the fast one: every track heard, with
+    // finite tag probabilities and a finite 200-d embedding.
+    assert_eq!(report["listening"]["heard"], 77, "{report}");
+    assert_eq!(report["listening"]["failed"], 0, "{report}");
+    assert_eq!(report["listening"]["ear_in_use"], true, "{report}");
+    for t in &all {
+        let tags = t["tag_probabilities"]
+            .as_object()
+            .expect("tag probabilities");
+        assert!(tags.len() > 40, "{tags:?}");
+        assert!(tags
+            .values()
+            .all(|p| p.as_f64().is_some_and(|p| (0.0..=1.0).contains(&p))));
+        let embedding = t["embedding"].as_array().expect("embedding");
+        assert_eq!(embedding.len(), 200);
+        assert!(embedding
+            .iter()
+            .all(|v| v.as_f64().is_some_and(f64::is_finite)));
+    }
     for t in &all {
         let path = t["path"].as_str().expect("path");
         let truth = reference_duration(Path::new(path));

@@ -6,7 +6,7 @@
 use crate::common;
 
 use playgenie_bench::data::{self as playlist_data, Dataset};
-use playgenie_core::model_store::ModelStore;
+use playgenie_core::model_store::{ModelStore, TrainedOn};
 use playgenie_models::data::{Case, Playlist};
 use playgenie_models::vae::{self, Generation, TrainedVae};
 use playgenie_models::vae::{ModelConfig, TrainingConfig, VaeConfig};
@@ -82,7 +82,7 @@ fn a_checkpoint_round_trip_scores_identically_and_divergence_changes_nothing() {
             model.best_valid_loss(),
             None,
             "base",
-            &[],
+            TrainedOn::default(),
         )
         .expect("save")
         .expect("a first model is always kept");
@@ -125,7 +125,7 @@ fn a_checkpoint_round_trip_scores_identically_and_divergence_changes_nothing() {
                 tuned.best_valid_loss(),
                 Some(loaded.meta.valid_loss),
                 "wild",
-                &[],
+                TrainedOn::default(),
             )
             .expect("store");
         assert!(

@@ -164,11 +164,38 @@ enum BenchWhat {
         /// Worker threads (default: one per core).
         #[arg(long)]
         threads: Option<usize>,
+        /// Also run the listening pass (the MusiCNN tagger) with these
+        /// patch counts per track, e.g. `1,2,4,all`, on the backend in use
+        /// (PLAYGENIE_DEVICE) and the last count on the CPU too, with the
+        /// precision@5 of its embedding and tags.
+        #[arg(long, value_delimiter = ',', value_parser = parse_patches)]
+        listen: Option<Vec<usize>>,
+        /// With --listen: curated lists over the files (a JSON array of
+        /// {"tracks": [file names]}, e.g. the Wesnoth scenario playlists)
+        /// to measure cold-start continuation by each representation.
+        #[arg(long, requires = "listen")]
+        lists: Option<PathBuf>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
     },
 }
+
+/// A patch count, or `all` (every patch of every track).
+fn parse_patches(text: &str) -> Result<usize, String> {
+    match text.trim() {
+        "all" => Ok(ALL_PATCHES),
+        n => match n.parse::<usize>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(format!(
+                "`{n}` is not a patch count (a whole number ≥ 1, or `all`)"
+            )),
+        },
+    }
+}
+
+/// "Every patch": more than any track has.
+const ALL_PATCHES: usize = 100_000;
 
 impl BenchArgs {
     pub fn run(self) -> Outcome {
@@ -374,6 +401,8 @@ impl BenchArgs {
                 compare_full,
                 rounds,
                 threads,
+                listen,
+                lists,
                 json,
             } => {
                 let default = playgenie_core::analysis::WindowPlan::default();
@@ -388,8 +417,19 @@ impl BenchArgs {
                         },
                     )
                 };
-                let b =
-                    playgenie_bench::index::index(&dir, coverage, threads, compare_full, rounds)?;
+                let plan = listen.map(|patches| playgenie_bench::index::ListenPlan {
+                    patches,
+                    backend: playgenie_models::ComputeBackend::from_env(),
+                    lists,
+                });
+                let b = playgenie_bench::index::index(
+                    &dir,
+                    coverage,
+                    threads,
+                    compare_full,
+                    rounds,
+                    plan.as_ref(),
+                )?;
                 if json {
                     print_json(&b);
                 } else {
@@ -440,9 +480,63 @@ impl BenchArgs {
                             c.full_precision_at_5.map_or("n/a".into(), |p| format!("{p:.3}"))
                         );
                     }
+                    print_listening(&b);
                 }
                 Ok(ExitCode::SUCCESS)
             }
+        }
+    }
+}
+
+fn print_listening(b: &playgenie_bench::index::IndexBench) {
+    for c in &b.cold_start {
+        println!(
+            "cold start, {} lists   recall@5 {:.3}, NDCG@10 {:.3}: {}",
+            c.lists, c.recall_at_5, c.ndcg_at_10, c.representation
+        );
+    }
+    let count = |n: usize| {
+        if n == ALL_PATCHES {
+            "all".to_owned()
+        } else {
+            n.to_string()
+        }
+    };
+    let p = |x: Option<f64>| x.map_or("n/a".to_owned(), |p| format!("{p:.3}"));
+    for l in &b.listening {
+        println!(
+            "listen {:>3} patches    {:.2} tracks/s on {} ({} patches, {:.0} ms per patch in the networks, front end {:.1} s, networks {:.1} s; {} failed)",
+            count(l.patches_per_track),
+            l.tracks_per_s,
+            l.backend,
+            l.patches,
+            l.ms_per_patch,
+            l.front_end_s,
+            l.network_s,
+            l.failed
+        );
+    }
+    for q in &b.listening_quality {
+        println!(
+            "precision@5 {:>3} p.    (a) features {} (b) embedding {} tags {} (c) all {}{}",
+            count(q.patches_per_track),
+            p(q.hand),
+            p(q.embedding),
+            p(q.tags),
+            p(q.all),
+            q.tag_mae_vs_most.map_or(String::new(), |m| format!(
+                "; tags |Δ| vs most patches {m:.3}"
+            ))
+        );
+        let best = q
+            .sweep
+            .iter()
+            .max_by(|a, b| a.2.unwrap_or(0.0).total_cmp(&b.2.unwrap_or(0.0)));
+        if let Some((e, t, v)) = best {
+            println!(
+                "                       best weights: embedding {e} × features, tags {t} × features: {}",
+                p(*v)
+            );
         }
     }
 }

@@ -31,6 +31,11 @@ pub struct CompleteArgs {
     /// No artist twice within this many tracks (0 to 1000).
     #[arg(long, default_value_t = 3, value_parser = crate::args::artist_window)]
     artist_window: usize,
+    /// Never suggest tracks with this tag or genre (the learned ear's top
+    /// tags, as `playgenie tracks` shows them, or the file's genre tag);
+    /// repeat it or separate tags with commas.
+    #[arg(long = "exclude-tag", value_name = "TAG", value_delimiter = ',')]
+    exclude_tags: Vec<String>,
     #[arg(long)]
     json: bool,
 }
@@ -66,6 +71,7 @@ impl CompleteArgs {
             adventurousness: self.adventurousness,
             artist_window: self.artist_window,
             exclude: Vec::new(),
+            exclude_tags: self.exclude_tags.clone(),
             // The CLI reads times of day in UTC.
             utc_offset_s: 0,
         };

@@ -1,5 +1,5 @@
 //! `playgenie index DIR…`: add folders to the library and index them, with
-//! a progress bar.
+//! a progress bar; then the listening pass (`playgenie listen`) with its own.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -24,6 +24,10 @@ pub struct IndexArgs {
     /// Worker threads (default: one per core).
     #[arg(long)]
     threads: Option<usize>,
+    /// Skip the listening pass (the learned ear's tags); `playgenie listen`
+    /// runs it later.
+    #[arg(long)]
+    no_listen: bool,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -58,8 +62,21 @@ impl IndexArgs {
             bar.set_message(format!("{} errors, {}", p.errors, shown(name)));
         })?;
         bar.finish_and_clear();
+        let listening = if self.no_listen {
+            None
+        } else {
+            Some(super::listen::listen_with_progress(&core, None)?)
+        };
         if self.json {
-            print_json(&report);
+            // The scan report's fields, and the pass's beside them.
+            let mut json = serde_json::to_value(&report).unwrap_or_default();
+            if let Some(object) = json.as_object_mut() {
+                object.insert(
+                    "listening".into(),
+                    serde_json::to_value(&listening).unwrap_or_default(),
+                );
+            }
+            print_json(&json);
         } else {
             println!(
                 "{} music files: {} new, {} updated, {} moved, {} unchanged, {} missing, {} errors ({:.1} s, {:.0} s of audio decoded)",
@@ -75,6 +92,9 @@ impl IndexArgs {
             );
             if report.errors > 0 {
                 println!("see why with: playgenie scan-errors");
+            }
+            if let Some(listening) = &listening {
+                super::listen::print_report(listening);
             }
         }
         Ok(ExitCode::SUCCESS)

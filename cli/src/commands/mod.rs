@@ -9,6 +9,7 @@ pub mod feedback;
 pub mod history;
 pub mod index;
 pub mod library;
+pub mod listen;
 pub mod model;
 pub mod play;
 pub mod playlist;

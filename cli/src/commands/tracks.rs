@@ -1,5 +1,5 @@
-//! `playgenie tracks`: every indexed track with its tags, features and
-//! status.
+//! `playgenie tracks`: every indexed track with its tags, features, the
+//! learned ear's top tags and status.
 
 use std::process::ExitCode;
 
@@ -32,13 +32,14 @@ impl TracksArgs {
                 )
             });
             println!(
-                "{}\t{} - {}\t{}\t{:.1}s\t{}",
+                "{}\t{} - {}\t{}\t{:.1}s\t{}\t{}",
                 t.status,
                 shown(&t.tags.artist),
                 shown(&t.tags.title),
                 shown(&t.tags.album),
                 t.tags.duration_s.unwrap_or(0.0),
-                features.unwrap_or_default()
+                features.unwrap_or_default(),
+                t.sound_tags.join(", ")
             );
         }
         Ok(ExitCode::SUCCESS)

@@ -14,21 +14,24 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use crate::analysis::{Analysis, FeatureVector, Tags};
+
 use rusqlite_migration::{Migrations, M};
 
 use crate::error::{Error, Result};
 use crate::fsio::with_suffix;
 
 mod history;
+mod listening;
 mod model_data;
 mod playlists;
 
 pub use history::{DayTotal, EndReason, MostPlayed, NewPlay, PlayRow, PlaySource};
+pub use listening::{Listened, Listening, ListeningProgress, ToListen};
 pub use model_data::{Feedback, ModelPlay, ModelTrack};
 pub use playlists::{EntryOrigin, PlayableTrack, PlaylistEntryRow, PlaylistSummary, TrackMatch};
 
 /// How many migrations there are: the schema version this build writes.
-const MIGRATIONS: usize = 5;
+const MIGRATIONS: usize = 6;
 
 /// Schema history. Append only: never edit a migration that has shipped
 /// (and raise [`MIGRATIONS`] with each one).
@@ -41,6 +44,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!(
             "../../migrations/0005_suggestion_feedback.sql"
         )),
+        M::up(include_str!("../../migrations/0006_listening.sql")),
     ])
 }
 
@@ -414,10 +418,17 @@ pub struct TrackRow {
     pub features: Option<FeatureVector>,
     /// Key of the cover thumbnail ([`Db::cover`]), if the track has art.
     pub cover: Option<String>,
+    /// What the learned ear hears: its top tags, strongest first (empty
+    /// until the listening pass has heard the track).
+    pub sound_tags: Vec<String>,
+    /// Every display tag's probability ([`crate::ear`]), when heard.
+    pub tag_probabilities: Option<std::collections::BTreeMap<String, f32>>,
+    /// The learned ear's 200-d embedding, when heard.
+    pub embedding: Option<Vec<f32>>,
 }
 
 /// How many columns [`Db::track_query`] selects before the extra ones.
-const COMMON_COLUMNS: usize = 19;
+const COMMON_COLUMNS: usize = 20;
 
 /// The columns every track listing shares.
 struct CommonColumns {
@@ -430,6 +441,7 @@ struct CommonColumns {
     codec: Option<String>,
     fingerprint: String,
     cover: Option<String>,
+    sound_tags: Vec<String>,
 }
 
 /// A row of the library table: a [`TrackRow`] without the feature vector.
@@ -443,6 +455,8 @@ pub struct LibraryRow {
     pub tags: Tags,
     pub features: Option<FeatureSummary>,
     pub cover: Option<String>,
+    /// The learned ear's top tags, strongest first (empty until heard).
+    pub sound_tags: Vec<String>,
 }
 
 /// The features the library table shows and sorts by.
@@ -734,8 +748,19 @@ impl Db {
 
     /// Every track with its features, ordered by album and track number.
     pub fn tracks(&self) -> Result<Vec<TrackRow>> {
-        self.track_query("f.vector", |r, common| {
+        self.track_query("f.vector, l.msd, l.mtt, l.embedding", |r, common| {
             let vector: Option<String> = r.get(COMMON_COLUMNS)?;
+            let heard = match (
+                r.get::<_, Option<Vec<u8>>>(COMMON_COLUMNS + 1)?,
+                r.get::<_, Option<Vec<u8>>>(COMMON_COLUMNS + 2)?,
+            ) {
+                (Some(msd), Some(mtt)) => Some(Listening {
+                    msd: listening::from_blob(&msd),
+                    mtt: listening::from_blob(&mtt),
+                    embedding: Vec::new(),
+                }),
+                _ => None,
+            };
             Ok(TrackRow {
                 id: common.id,
                 path: common.path,
@@ -747,6 +772,17 @@ impl Db {
                 fingerprint: common.fingerprint,
                 features: vector.and_then(|v| serde_json::from_str(&v).ok()),
                 cover: common.cover,
+                sound_tags: common.sound_tags,
+                embedding: r
+                    .get::<_, Option<Vec<u8>>>(COMMON_COLUMNS + 3)?
+                    .map(|e| listening::from_blob(&e)),
+                tag_probabilities: heard.map(|h| {
+                    crate::ear::tag_names()
+                        .iter()
+                        .cloned()
+                        .zip(crate::ear::tag_probabilities(&h))
+                        .collect()
+                }),
             })
         })
     }
@@ -775,6 +811,7 @@ impl Db {
                         _ => None,
                     },
                     cover: common.cover,
+                    sound_tags: common.sound_tags,
                 })
             },
         )
@@ -787,12 +824,15 @@ impl Db {
         extra: &str,
         build: impl Fn(&rusqlite::Row<'_>, CommonColumns) -> rusqlite::Result<T>,
     ) -> Result<Vec<T>> {
+        let listener = playgenie_models::listener::LISTENER_VERSION;
         let sql = format!(
             "SELECT t.id, t.display_path, t.status, t.title, t.artist, t.album_artist, t.album,
                     t.track_no, t.disc_no, t.year, t.genre, t.guessed, t.duration_s,
                     t.sample_rate, t.channels, t.codec, t.has_cover, t.fingerprint, t.cover,
-                    {extra}
+                    l.top_tags, {extra}
              FROM tracks t LEFT JOIN track_features f ON f.track_id = t.id
+             LEFT JOIN track_listening l ON l.track_id = t.id AND l.version = {listener}
+               AND l.fingerprint = t.fingerprint
              ORDER BY coalesce(t.album_artist, t.artist), t.album, t.disc_no, t.track_no, t.title"
         );
         let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
@@ -825,6 +865,10 @@ impl Db {
                     codec: r.get(15)?,
                     fingerprint: r.get(17)?,
                     cover: r.get(18)?,
+                    sound_tags: r
+                        .get::<_, Option<String>>(19)?
+                        .map(|t| split_tags(&t))
+                        .unwrap_or_default(),
                 };
                 build(r, common)
             })
@@ -896,6 +940,14 @@ pub(crate) fn path_key(path: &Path) -> Vec<u8> {
     path.as_os_str().as_bytes().to_vec()
 }
 
+/// Stored comma-separated tags as a list.
+fn split_tags(text: &str) -> Vec<String> {
+    text.split(',')
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 #[cfg(unix)]
 pub(crate) fn key_path(bytes: &[u8]) -> PathBuf {
     use std::os::unix::ffi::OsStrExt;
@@ -965,7 +1017,7 @@ mod tests {
     fn a_new_database_is_at_the_latest_schema_in_wal_mode() {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = Db::open(dir.path().join("t.sqlite3")).expect("open");
-        assert_eq!(db.schema_version().expect("version"), 5);
+        assert_eq!(db.schema_version().expect("version"), 6);
         let mode: String = db
             .conn
             .pragma_query_value(None, "journal_mode", |row| row.get(0))

@@ -3,9 +3,11 @@
 
 use rusqlite::params;
 
+use super::listening::{from_blob, Listening};
 use super::{key_path, Db};
 use crate::analysis::FeatureVector;
 use crate::error::Result;
+use playgenie_models::listener::LISTENER_VERSION;
 
 /// A library track with what the model and the explanations need.
 #[derive(Debug, Clone)]
@@ -18,9 +20,13 @@ pub struct ModelTrack {
     pub disc_no: Option<u32>,
     pub track_no: Option<u32>,
     pub duration_s: Option<f64>,
+    /// The genre tag of the file.
+    pub genre: Option<String>,
     /// The folder the file is in.
     pub folder: std::path::PathBuf,
     pub features: FeatureVector,
+    /// What the learned ear heard, when the current listener has.
+    pub listening: Option<Listening>,
 }
 
 /// A play, as the model sees it.
@@ -39,37 +45,54 @@ impl Db {
             .conn
             .prepare(
                 "SELECT t.id, t.title, t.artist, t.album_artist, t.album, t.disc_no, t.track_no,
-                        t.duration_s, t.path, f.vector
+                        t.duration_s, t.path, f.vector, l.msd, l.mtt, l.embedding, t.genre
                  FROM tracks t JOIN track_features f ON f.track_id = t.id
+                 LEFT JOIN track_listening l ON l.track_id = t.id AND l.version = ?2
+                   AND l.fingerprint = t.fingerprint AND l.error IS NULL
                  WHERE t.status = 'ok' AND f.version = ?1
                  ORDER BY t.id",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map(params![crate::analysis::FEATURE_VERSION], |r| {
-                let raw: Vec<u8> = r.get(8)?;
-                let vector: String = r.get(9)?;
-                // A vector that no longer parses is skipped (the next scan
-                // recomputes it).
-                let Ok(features) = serde_json::from_str::<FeatureVector>(&vector) else {
-                    return Ok(None);
-                };
-                Ok(Some(ModelTrack {
-                    id: r.get(0)?,
-                    title: r.get(1)?,
-                    artist: r.get(2)?,
-                    album_artist: r.get(3)?,
-                    album: r.get(4)?,
-                    disc_no: r.get(5)?,
-                    track_no: r.get(6)?,
-                    duration_s: r.get(7)?,
-                    folder: key_path(&raw)
-                        .parent()
-                        .map(|p| p.to_path_buf())
-                        .unwrap_or_default(),
-                    features,
-                }))
-            })
+            .query_map(
+                params![crate::analysis::FEATURE_VERSION, LISTENER_VERSION],
+                |r| {
+                    let raw: Vec<u8> = r.get(8)?;
+                    let blobs: [Option<Vec<u8>>; 3] = [r.get(10)?, r.get(11)?, r.get(12)?];
+                    let listening = match blobs {
+                        [Some(msd), Some(mtt), Some(embedding)] => Some(Listening {
+                            msd: from_blob(&msd),
+                            mtt: from_blob(&mtt),
+                            embedding: from_blob(&embedding),
+                        })
+                        .filter(Listening::is_whole),
+                        _ => None,
+                    };
+                    let vector: String = r.get(9)?;
+                    // A vector that no longer parses is skipped (the next scan
+                    // recomputes it).
+                    let Ok(features) = serde_json::from_str::<FeatureVector>(&vector) else {
+                        return Ok(None);
+                    };
+                    Ok(Some(ModelTrack {
+                        id: r.get(0)?,
+                        title: r.get(1)?,
+                        artist: r.get(2)?,
+                        album_artist: r.get(3)?,
+                        album: r.get(4)?,
+                        disc_no: r.get(5)?,
+                        track_no: r.get(6)?,
+                        duration_s: r.get(7)?,
+                        genre: r.get(13)?,
+                        folder: key_path(&raw)
+                            .parent()
+                            .map(|p| p.to_path_buf())
+                            .unwrap_or_default(),
+                        features,
+                        listening,
+                    }))
+                },
+            )
             .map_err(|e| self.err(e))?;
         let mut out = Vec::new();
         for row in rows {

@@ -8,6 +8,8 @@
 //!   at a time, changed folders queued while one runs;
 //! - training with its policy ([`training`]): from scratch when the model
 //!   does not fit the library, a fine-tune once enough new evidence came in;
+//! - the listening pass ([`listening`]): the learned ear's tags and
+//!   embedding, after every scan, in the background;
 //! - the history writer ([`history_writer`]): ended plays recorded off the
 //!   player thread;
 //! - completion and feedback ([`suggestions`]): the genie loaded once and
@@ -18,6 +20,7 @@
 //! Share it as `Arc<Services>`: background work holds a clone.
 
 pub mod history_writer;
+pub mod listening;
 pub mod scanning;
 pub mod suggestions;
 pub mod training;
@@ -57,6 +60,8 @@ pub struct Services {
     recheck: AtomicBool,
     /// The running scan's cancel flag; `Some` while one runs.
     scan: Mutex<Option<Arc<AtomicBool>>>,
+    /// The running listening pass's cancel flag; `Some` while one runs.
+    listening: Mutex<Option<Arc<AtomicBool>>>,
     /// What was asked for while a scan ran: scanned next.
     pending: Mutex<scanning::Pending>,
     /// Keeps the library current (`None` until started, or if the system
@@ -86,6 +91,7 @@ impl Services {
             training: Mutex::new(None),
             recheck: AtomicBool::new(false),
             scan: Mutex::new(None),
+            listening: Mutex::new(None),
             pending: Mutex::new(scanning::Pending::default()),
             watcher: Mutex::new(None),
         })

@@ -3,8 +3,8 @@
 //! to ten events a second. What is asked for while a scan runs is queued
 //! and scanned right after it: the folders the watcher reported, or the
 //! whole library (a folder added meanwhile may not be in the running
-//! scan's list). After a scan the genie reloads and the training policy
-//! runs.
+//! scan's list). After a scan the genie reloads, and the listening pass
+//! and the training policy run ([`Services::listen_then_train`]).
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -116,7 +116,7 @@ impl Services {
             Ok(report) => {
                 self.invalidate_genie();
                 self.emit(CoreEvent::ScanFinished { report });
-                self.after_library_change();
+                self.listen_then_train();
             }
             Err(err) => self.emit(CoreEvent::ScanFailed {
                 message: err.to_string(),

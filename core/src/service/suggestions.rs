@@ -29,6 +29,9 @@ pub struct CompleteOptions {
     /// Tracks not to suggest this time (beside those removed before).
     #[serde(default)]
     pub exclude: Vec<i64>,
+    /// Tags or genres never to suggest ("christmas", "metal").
+    #[serde(default)]
+    pub exclude_tags: Vec<String>,
     /// The listener's offset from UTC in seconds ("evening" is theirs).
     #[serde(default)]
     pub utc_offset_s: i64,
@@ -41,6 +44,7 @@ impl Default for CompleteOptions {
             adventurousness: 0.0,
             artist_window: 3,
             exclude: Vec::new(),
+            exclude_tags: Vec::new(),
             utc_offset_s: 0,
         }
     }
@@ -136,6 +140,7 @@ fn request(genie: &Genie, seed: Vec<i64>, options: CompleteOptions, at: i64) -> 
         adventurousness: options.adventurousness,
         artist_window: options.artist_window,
         exclude: options.exclude,
+        exclude_tags: options.exclude_tags,
         at,
         utc_offset_s: options.utc_offset_s,
         rescore_every: Request::rescore_for(genie.tracks()),

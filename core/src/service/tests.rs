@@ -95,7 +95,10 @@ impl Fixture {
 
     fn idle(&self) {
         let deadline = Instant::now() + PATIENCE;
-        while self.services.is_training() || self.services.is_scanning() {
+        while self.services.is_training()
+            || self.services.is_scanning()
+            || self.services.is_listening()
+        {
             assert!(Instant::now() < deadline, "still busy after {PATIENCE:?}");
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -339,4 +342,44 @@ fn the_history_writer_records_every_play_it_was_sent_and_announces_it() {
     fx.wait_for("announced plays", 3, |e| {
         matches!(e, CoreEvent::PlayRecorded { .. })
     });
+}
+
+#[test]
+fn a_small_library_is_heard_first_and_the_model_trains_once_with_the_ear() {
+    let fx = fixture();
+    fx.services.add_library_folder(&fx.music).expect("add");
+    fx.scans_finished(1);
+    let report = match fx.wait_for("the listening pass", 1, |e| {
+        matches!(e, CoreEvent::ListenFinished { .. })
+    }) {
+        CoreEvent::ListenFinished { report } => report,
+        _ => unreachable!("filtered"),
+    };
+    assert_eq!((report.heard, report.failed), (6, 0));
+    assert!(report.ear_in_use);
+    let first = fx.trained(1);
+    assert_eq!(first.mode, TrainMode::Full);
+    fx.idle();
+    assert_eq!(fx.services.training_due().expect("due"), Due::Nothing);
+    let meta = fx
+        .services
+        .store()
+        .current_meta()
+        .expect("meta")
+        .expect("a model");
+    assert!(meta.ear, "the model was trained with the ear's columns");
+    let trainings = fx
+        .events
+        .lock()
+        .expect("events")
+        .iter()
+        .filter(|e| matches!(e, CoreEvent::TrainStarted { .. }))
+        .count();
+    assert_eq!(trainings, 1, "heard first, so trained once");
+    let rows = fx.services.with_db(|db| db.tracks()).expect("rows");
+    assert!(rows
+        .iter()
+        .all(|r| r.tag_probabilities.as_ref().is_some_and(|p| {
+            p.len() > 40 && p.values().all(|v| v.is_finite() && (0.0..=1.0).contains(v))
+        })));
 }

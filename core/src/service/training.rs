@@ -53,9 +53,10 @@ pub fn model_fits_library(db: &Db, store: &ModelStore) -> Result<bool> {
     if ids.is_empty() {
         return Ok(true);
     }
+    let ear = db.ear_in_use(playgenie_models::listener::LISTENER_VERSION)?;
     Ok(store
         .current_meta()?
-        .is_some_and(|current| current.tracks == ids))
+        .is_some_and(|current| current.tracks == ids && current.ear == ear))
 }
 
 /// Whether enough evidence came in since the model in use was saved

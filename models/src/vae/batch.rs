@@ -217,6 +217,7 @@ mod tests {
         let catalogue = Catalogue {
             tracks,
             feature_names: vec!["f0".into(), "f1".into()],
+            feature_weights: Vec::new(),
         };
         let train = vec![playlist(vec![0, 1, 2, 3]), playlist(vec![4, 5])];
         let prepared = Prepared::new(&catalogue, &train, 2, 64);

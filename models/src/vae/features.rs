@@ -502,6 +502,7 @@ mod tests {
                 })
                 .collect(),
             feature_names: vec![],
+            feature_weights: Vec::new(),
         };
         let day = 86_400;
         let train = vec![

@@ -44,3 +44,10 @@ pub async fn start_scan(state: State<'_, AppState>) -> Reply<bool> {
 pub async fn cancel_scan(state: State<'_, AppState>) -> Reply<bool> {
     Ok(state.services.cancel_scan())
 }
+
+/// Asks the listening pass to stop after the batch in flight (the next
+/// scan, or the next start, resumes it).
+#[tauri::command]
+pub async fn cancel_listening(state: State<'_, AppState>) -> Reply<bool> {
+    Ok(state.services.cancel_listening())
+}

@@ -6,6 +6,7 @@ pub const NAMES: &[&str] = &[
     "scan_errors",
     "start_scan",
     "cancel_scan",
+    "cancel_listening",
     "add_library_folder",
     "remove_library_folder",
     "list_playlists",
