@@ -37,7 +37,34 @@ const count = async (id) => (await texts(id)).length;
 test("the first model trains by itself after the first scan", async () => {
   await waitForTrackCount(driver, countOgg(library), 120_000, "the demo library was never indexed");
   await click("nav-model");
-  await driver.wait(async () => (await texts("model-versions")).some((t) => t.includes("v1 (in use)")), 60_000, "no model after the first scan");
+  // The listening pass runs first (a small library), then the training.
+  await driver.wait(async () => (await texts("model-versions")).some((t) => t.includes("v1 (in use)")), 300_000, "no model after the first scan");
+});
+
+test("the library shows what the learned ear hears and filters by it", async () => {
+  await click("nav-library");
+  await driver.wait(async () => (await driver.findElements(By.css('[data-testid="track-tags"] .chip'))).length > 0, 120_000, "no tags in the library");
+  const all = await count("track-row");
+  const filter = await driver.findElement(byId("tag-filter"));
+  const options = await filter.findElements(By.css("option"));
+  assert.ok(options.length >= 2, "the tag filter offers the ear's tags");
+  // A tag some tracks carry and others do not (its count is in the label).
+  let tag;
+  let n;
+  for (const option of options.slice(1)) {
+    const [, name, carried] = (await option.getText()).match(/^(.+) \((\d+)\)$/) ?? [];
+    if (name && Number(carried) < all) {
+      [tag, n] = [name, Number(carried)];
+      await option.click();
+      break;
+    }
+  }
+  assert.ok(tag, "every tag is on every track");
+  await driver.wait(async () => (await count("track-row")) === n, 5_000, `filtering by ${tag} did not leave its ${n} tracks`);
+  for (const cell of await texts("track-tags")) assert.ok(cell.includes(tag), `${cell} lacks ${tag}`);
+  await screenshot(driver, "e2e-library-tags.png");
+  await options[0].click();
+  await driver.wait(async () => (await count("track-row")) === all, 5_000, "clearing the filter did not bring every row back");
 });
 
 test("Complete playlist: k suggestions with reasons; keep one, remove one; export; mpv plays it", async () => {
@@ -68,7 +95,9 @@ test("Complete playlist: k suggestions with reasons; keep one, remove one; expor
   assert.match((await texts("complete-answered-by"))[0], /^model v1 · \d+ ms$/);
   const reasons = await texts("suggestion-why");
   assert.equal(reasons.length, 5);
-  for (const why of reasons) assert.match(why, /(close in|listened to it together|you often play)/, why);
+  for (const why of reasons) assert.match(why, /(close in|listened to it together|you often play|both )/, why);
+  // The learned ear explains in words ("both ambient and electronic, like “X”").
+  assert.ok(reasons.some((why) => /both [a-z]/.test(why)), `no reason names what the ear hears: ${reasons.join(" | ")}`);
   const titles = await texts("suggestion-title");
   await screenshot(driver, "e2e-complete.png");
 

@@ -66,6 +66,10 @@ export function cancelScan(): Promise<boolean> {
   return invoke<boolean>("cancel_scan");
 }
 
+export function cancelListening(): Promise<boolean> {
+  return invoke<boolean>("cancel_listening");
+}
+
 export function removeLibraryFolder(path: string): Promise<boolean> {
   return invoke<boolean>("remove_library_folder", { path });
 }
@@ -140,8 +144,8 @@ export const playerState = () => invoke<PlayerState>("player_state");
 
 // Complete playlist and the model.
 
-export function completePlaylist(id: number, k: number, adventurousness: number, artistWindow: number, exclude: number[]): Promise<Completion> {
-  const options: CompleteOptions = { k, adventurousness, artist_window: artistWindow, exclude, utc_offset_s: -new Date().getTimezoneOffset() * 60 };
+export function completePlaylist(id: number, k: number, adventurousness: number, artistWindow: number, exclude: number[], excludeTags: string[] = []): Promise<Completion> {
+  const options: CompleteOptions = { k, adventurousness, artist_window: artistWindow, exclude, exclude_tags: excludeTags, utc_offset_s: -new Date().getTimezoneOffset() * 60 };
   return invoke<Completion>("complete_playlist", { id, options });
 }
 /** What the listener did with a suggestion: kept (appended) or removed (never suggested for this playlist again). */

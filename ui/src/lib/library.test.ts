@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { filterTracks, formatDuration, keyName, progressText, sortTracks, visibleRange } from "./library";
+import { filterByTag, filterTracks, formatDuration, keyName, progressText, sortTracks, tagCounts, visibleRange } from "./library";
 import type { LibraryRow } from "./types";
 
 function track(i: number, over: Partial<LibraryRow> = {}): LibraryRow {
@@ -20,12 +20,26 @@ function track(i: number, over: Partial<LibraryRow> = {}): LibraryRow {
     has_cover: false,
     cover: null,
     features: { tempo_bpm: 60 + (i % 120), key: i % 12, mode: i % 2 },
+    sound_tags: i % 3 === 0 ? ["ambient", "electronic"] : i % 3 === 1 ? ["rock"] : [],
     ...over,
   };
 }
 
 describe("library table logic", () => {
   const many = Array.from({ length: 100_000 }, (_, i) => track(i));
+
+  it("filters by the learned ear's tags and counts them, most common first", () => {
+    const six = Array.from({ length: 6 }, (_, i) => track(i));
+    expect(filterByTag(six, "ambient").map((t) => t.id)).toEqual([0, 3]);
+    expect(filterByTag(six, "").length).toBe(6);
+    expect(filterByTag(six, "jazz")).toEqual([]);
+    expect(tagCounts(six)).toEqual([
+      { tag: "ambient", count: 2 },
+      { tag: "electronic", count: 2 },
+      { tag: "rock", count: 2 },
+    ]);
+    expect(filterByTag(many, "rock").length).toBe(33_333);
+  });
 
   it("finds tracks by every word across fields, case-insensitively", () => {
     const hits = filterTracks(many, "song 4242 artist");

@@ -38,6 +38,27 @@ export function filterTracks(tracks: LibraryRow[], query: string): LibraryRow[] 
   });
 }
 
+/** Whether the learned ear's top tags of `t` (the Tags column) include
+ * `tag` (every track for ""). */
+export function hasTag(t: LibraryRow, tag: string): boolean {
+  const wanted = tag.trim().toLowerCase();
+  return !wanted || t.sound_tags.includes(wanted);
+}
+
+/** Tracks carrying `tag` (all of them for ""). */
+export function filterByTag(tracks: LibraryRow[], tag: string): LibraryRow[] {
+  if (!tag) return tracks;
+  return tracks.filter((t) => hasTag(t, tag));
+}
+
+/** The ear's tags in the library with how many tracks carry each, most
+ * common first. */
+export function tagCounts(tracks: LibraryRow[]): { tag: string; count: number }[] {
+  const counts = new Map<string, number>();
+  for (const t of tracks) for (const tag of t.sound_tags) counts.set(tag, (counts.get(tag) ?? 0) + 1);
+  return [...counts.entries()].map(([tag, count]) => ({ tag, count })).sort((a, b) => b.count - a.count || a.tag.localeCompare(b.tag));
+}
+
 function value(t: LibraryRow, key: SortKey): string | number {
   switch (key) {
     case "title":

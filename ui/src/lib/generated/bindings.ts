@@ -147,7 +147,11 @@ audio_files: number, };
 /**
  * A row of the library table: a [`TrackRow`] without the feature vector.
  */
-export type LibraryRow = { id: number, path: string, status: string, features: FeatureSummary | null, cover: string | null, title: string, artist: string, album_artist: string | null, album: string, track_no: number | null, disc_no: number | null, year: number | null, genre: string | null, 
+export type LibraryRow = { id: number, path: string, status: string, features: FeatureSummary | null, cover: string | null, 
+/**
+ * The learned ear's top tags, strongest first (empty until heard).
+ */
+sound_tags: Array<string>, title: string, artist: string, album_artist: string | null, album: string, track_no: number | null, disc_no: number | null, year: number | null, genre: string | null, 
 /**
  * Duration from the file's properties, seconds.
  */
@@ -209,6 +213,38 @@ export type ScanReport = { files_seen: number, unchanged: number, analysed: numb
  * Seconds of audio decoded for analysis.
  */
 decoded_audio_s: number, };
+
+/**
+ * How far the pass is: tracks heard (or failed) by the current listener,
+ * and tracks there are to hear.
+ */
+export type ListeningProgress = { done: number, failed: number, total: number, };
+
+/**
+ * What a pass did.
+ */
+export type ListenReport = { 
+/**
+ * Tracks heard in this pass.
+ */
+heard: number, 
+/**
+ * Tracks that could not be heard (recorded; not retried until the
+ * file changes).
+ */
+failed: number, 
+/**
+ * Where the library stands now.
+ */
+progress: ListeningProgress, seconds: number, tracks_per_s: number, patches_per_track: number, 
+/**
+ * The backend in words.
+ */
+backend: string, cancelled: boolean, 
+/**
+ * Whether the genie's catalogue now carries the ear's columns.
+ */
+ear_in_use: boolean, };
 
 /**
  * A playlist as the list of playlists shows it.
@@ -412,6 +448,10 @@ artist_window: number,
  */
 exclude: Array<number>, 
 /**
+ * Tags or genres never to suggest ("christmas", "metal").
+ */
+exclude_tags: Array<string>, 
+/**
  * The listener's offset from UTC in seconds ("evening" is theirs).
  */
 utc_offset_s: number, };
@@ -497,4 +537,4 @@ tracks: number, };
  * forwards them to the UI as the `core-event` Tauri event; `ui/src/lib/api.ts`
  * mirrors this type.
  */
-export type CoreEvent = { "type": "backendReady", backend: BackendSummary, } | { "type": "scanProgress", progress: ScanProgress, } | { "type": "scanFinished", report: ScanReport, } | { "type": "scanFailed", message: string, } | { "type": "player", state: PlayerState, } | { "type": "playRecorded", play: NewPlay, } | { "type": "trainStarted", backend: string, mode: TrainMode, } | { "type": "trainProgress", epoch: EpochStats, } | { "type": "trainFinished", report: TrainReport, } | { "type": "trainFailed", message: string, };
+export type CoreEvent = { "type": "backendReady", backend: BackendSummary, } | { "type": "scanProgress", progress: ScanProgress, } | { "type": "scanFinished", report: ScanReport, } | { "type": "scanFailed", message: string, } | { "type": "player", state: PlayerState, } | { "type": "playRecorded", play: NewPlay, } | { "type": "trainStarted", backend: string, mode: TrainMode, } | { "type": "trainProgress", epoch: EpochStats, } | { "type": "trainFinished", report: TrainReport, } | { "type": "trainFailed", message: string, } | { "type": "listenProgress", progress: ListeningProgress, } | { "type": "listenFinished", report: ListenReport, } | { "type": "listenFailed", message: string, };
