@@ -393,3 +393,65 @@ fn the_window_loads_nothing_remote_and_no_telemetry_is_linked() {
         );
     }
 }
+
+/// The learned ear in "Complete playlist": after `index` (which listens),
+/// every track has top tags, a suggestion is explained by what the ear
+/// hears in words, and a tag the user names is never suggested (here the
+/// library's most common one, so the exclusion has something to do).
+#[test]
+fn the_ear_explains_suggestions_and_named_tags_are_never_suggested() {
+    let (home, tracks) = library();
+    let tags_of = |id: i64| -> Vec<String> {
+        tracks.iter().find(|t| t["id"] == id).unwrap()["sound_tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(tracks
+        .iter()
+        .all(|t| !t["sound_tags"].as_array().unwrap().is_empty()));
+    let mut counts = std::collections::BTreeMap::<String, usize>::new();
+    for t in &tracks {
+        for tag in tags_of(t["id"].as_i64().unwrap()) {
+            *counts.entry(tag).or_default() += 1;
+        }
+    }
+    let (common_tag, carried) = counts.iter().max_by_key(|(_, n)| **n).unwrap();
+    assert!(*carried < tracks.len(), "{counts:?}");
+
+    let plain =
+        json(playgenie(home.path()).args(["complete", "--playlist", "Seed", "-k", "5", "--json"]));
+    let reasons: Vec<String> = plain["suggestions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["reasons"].as_array().unwrap().clone())
+        .map(|r| r.as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        reasons.iter().any(|r| r.starts_with("both ")),
+        "{reasons:?}"
+    );
+
+    let excluded = json(playgenie(home.path()).args([
+        "complete",
+        "--playlist",
+        "Seed",
+        "-k",
+        "5",
+        "--json",
+        "--exclude-tag",
+        &common_tag.to_uppercase(),
+    ]));
+    let suggestions = excluded["suggestions"].as_array().unwrap();
+    assert!(!suggestions.is_empty(), "{excluded}");
+    for s in suggestions {
+        let id = s["track_id"].as_i64().unwrap();
+        assert!(
+            !tags_of(id).contains(common_tag),
+            "{id} carries the excluded tag {common_tag}: {excluded}"
+        );
+    }
+}
