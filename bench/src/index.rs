@@ -308,27 +308,33 @@ pub fn precision_of_standardised(
     let mut total = 0.0;
     let mut chance = 0.0;
     for i in 0..n {
-        let mut dist: Vec<(f32, usize)> = (0..n)
-            .filter(|&j| j != i)
-            .map(|j| {
-                let d = z[i]
-                    .iter()
-                    .zip(&z[j])
-                    .map(|(a, b)| (a - b) * (a - b))
-                    .sum::<f32>();
-                (d, j)
-            })
-            .collect();
-        dist.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let hits = dist[..k]
+        let hits = nearest(z, i)[..k]
             .iter()
-            .filter(|(_, j)| labels[*j] == labels[i])
+            .filter(|&&j| labels[j] == labels[i])
             .count();
         total += hits as f64 / k as f64;
         let same = labels.iter().filter(|l| **l == labels[i]).count() - 1;
         chance += same as f64 / (n - 1) as f64;
     }
     (Some(total / n as f64), Some(chance / n as f64))
+}
+
+/// Every row but `i`, nearest first (squared Euclidean distance; ties in
+/// row order).
+pub fn nearest(z: &[Vec<f32>], i: usize) -> Vec<usize> {
+    let mut dist: Vec<(f32, usize)> = (0..z.len())
+        .filter(|&j| j != i)
+        .map(|j| {
+            let d = z[i]
+                .iter()
+                .zip(&z[j])
+                .map(|(a, b)| (a - b) * (a - b))
+                .sum::<f32>();
+            (d, j)
+        })
+        .collect();
+    dist.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    dist.into_iter().map(|(_, j)| j).collect()
 }
 
 /// Peak resident memory of this process (Linux), MB.

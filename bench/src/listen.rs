@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{CoreError, Result};
-use crate::index::{precision_at_k, precision_of_standardised};
+use crate::index::{nearest, precision_at_k, precision_of_standardised};
 use playgenie_core::analysis::listening;
 use playgenie_models::baselines::standardise_rows;
 use playgenie_models::listener::{Heard, Listener};
@@ -264,21 +264,7 @@ pub fn cold_start(
         ("(c) features + embedding + tags", genie),
     ] {
         let z = standardise_rows(&rows, width, &weights);
-        let (recall, ndcg) = score(&cases, |seed| {
-            let mut order: Vec<(f32, usize)> = (0..z.len())
-                .filter(|&j| j != seed)
-                .map(|j| {
-                    let d = z[seed]
-                        .iter()
-                        .zip(&z[j])
-                        .map(|(a, b)| (a - b) * (a - b))
-                        .sum::<f32>();
-                    (d, j)
-                })
-                .collect();
-            order.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-            order.into_iter().map(|(_, j)| j).collect()
-        });
+        let (recall, ndcg) = score(&cases, |seed| nearest(&z, seed));
         out.push(ColdStart {
             representation: name.into(),
             lists: cases.len(),
