@@ -39,11 +39,10 @@ pub struct ListenOptions {
 
 /// Patches per track on the CPU, measured with `playgenie bench index
 /// --listen 1,2,4,all` on the 77-track Debian set on 2 cores (README, "The
-/// learned ear"): one patch hears 5.2 tracks/s with same-soundtrack
-/// precision@5 0.78 (all patches: 0.06 tracks/s, 0.90; two: 2.5 tracks/s,
-/// 0.86). One keeps a big library's first pass to hours, not days;
-/// `playgenie listen --patches N` hears more.
-pub const CPU_PATCHES: usize = 1;
+/// learned ear"): two patches hear 4.2 tracks/s with same-soundtrack
+/// precision@5 0.86 (one: 8.1 tracks/s, 0.78; every patch: 0.90 at a
+/// hundredth of the speed). `playgenie listen --patches N` hears more.
+pub const CPU_PATCHES: usize = 2;
 /// On a GPU the networks are cheap and decoding dominates: more patches.
 pub const GPU_PATCHES: usize = 8;
 

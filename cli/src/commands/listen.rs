@@ -15,7 +15,7 @@ use crate::output::print_json;
 #[derive(Debug, clap::Args)]
 pub struct ListenArgs {
     /// Patches (≈ 3 s each) per track (default: the measured choice for
-    /// the backend in use, 1 on the CPU, 8 on a GPU).
+    /// the backend in use, 2 on the CPU, 8 on a GPU).
     #[arg(long, value_parser = crate::args::patches)]
     patches: Option<usize>,
     /// Print the report as JSON.
