@@ -85,10 +85,15 @@ pub fn evaluate(library: &Dataset, cases: &[Case], ranked: &[Vec<u32>]) -> Repor
         .iter()
         .zip(ranked)
         .map(|(case, r)| {
-            (
-                case.seed.len(),
-                metrics::score_case(r, &case.heldout, |t| artists[t as usize]),
-            )
+            let mut m = metrics::score_case(r, &case.heldout, |t| artists[t as usize]);
+            m.listen_min = metrics::listen_minutes(r, &case.heldout, |t| {
+                library
+                    .catalogue
+                    .tracks
+                    .get(t as usize)
+                    .and_then(|t| t.duration_s)
+            });
+            (case.seed.len(), m)
         })
         .collect();
     Report::from_cases(&per_case)

@@ -22,6 +22,9 @@ pub struct Metrics {
     pub hr10: f64,
     pub clicks: f64,
     pub next1: f64,
+    /// Minutes a simulated listener spends with the ranking
+    /// ([`listen_minutes`]); 0 where durations are unknown.
+    pub listen_min: f64,
 }
 
 impl Metrics {
@@ -32,6 +35,7 @@ impl Metrics {
         self.hr10 += other.hr10;
         self.clicks += other.clicks;
         self.next1 += other.next1;
+        self.listen_min += other.listen_min;
     }
 
     fn scale(&mut self, by: f64) {
@@ -41,6 +45,7 @@ impl Metrics {
         self.hr10 *= by;
         self.clicks *= by;
         self.next1 *= by;
+        self.listen_min *= by;
     }
 
     /// The mean of `all` (zeros for none).
@@ -134,7 +139,43 @@ pub fn score_case(ranked: &[u32], heldout: &[u32], artist_of: impl Fn(u32) -> u3
         hr10: f64::from(u8::from(first_hit.is_some_and(|i| i < 10))),
         clicks: first_hit.map_or(51.0, |i| (i / 10) as f64),
         next1: f64::from(u8::from(ranked.first() == heldout.first())),
+        // Needs durations: the caller fills it in (`listen_minutes`).
+        listen_min: 0.0,
     }
+}
+
+/// How many of a ranking's tracks the simulated listener walks through.
+pub const LISTEN_WALK: usize = 50;
+/// Skips in a row after which the simulated listener stops.
+pub const LISTEN_PATIENCE: usize = 3;
+
+/// `listen_min`, an offline engagement time: a simulated listener walks the
+/// first [`LISTEN_WALK`] ranked tracks, hears a held-out track in full (its
+/// duration from `duration_s`, minutes), skips any other, and stops after
+/// [`LISTEN_PATIENCE`] skips in a row. The same for every model and
+/// baseline, so it compares them. A held-out track of unknown duration
+/// counts as heard (it resets the skips) but adds no minutes.
+pub fn listen_minutes(
+    ranked: &[u32],
+    heldout: &[u32],
+    duration_s: impl Fn(u32) -> Option<f32>,
+) -> f64 {
+    let wanted: HashSet<u32> = heldout.iter().copied().collect();
+    let (mut minutes, mut skips) = (0.0, 0);
+    for t in ranked.iter().take(LISTEN_WALK) {
+        if wanted.contains(t) {
+            minutes += duration_s(*t)
+                .filter(|d| d.is_finite() && *d > 0.0)
+                .map_or(0.0, |d| f64::from(d) / 60.0);
+            skips = 0;
+        } else {
+            skips += 1;
+            if skips >= LISTEN_PATIENCE {
+                break;
+            }
+        }
+    }
+    minutes
 }
 
 /// Mean metrics over all cases and per seed size.
@@ -167,6 +208,22 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_simulated_listener_hears_hits_and_leaves_after_three_skips() {
+        let minutes = |t: u32| Some(60.0 * (t as f32));
+        // Hits 1 and 2 (3 min), a skip, hit 4 (4 min), three skips: gone
+        // before hit 9.
+        let ranked = [1, 2, 50, 4, 51, 52, 53, 9];
+        assert!((listen_minutes(&ranked, &[1, 2, 4, 9], minutes) - 7.0).abs() < 1e-9);
+        // Two skips, then a hit: still there.
+        assert!((listen_minutes(&[50, 51, 3], &[3], minutes) - 3.0).abs() < 1e-9);
+        assert_eq!(listen_minutes(&[50, 51, 52, 3], &[3], minutes), 0.0);
+        // Only the first 50 ranks are walked; unknown durations add nothing.
+        let long: Vec<u32> = (100..200).collect();
+        assert_eq!(listen_minutes(&long, &[160], minutes), 0.0);
+        assert_eq!(listen_minutes(&[7], &[7], |_| None), 0.0);
+    }
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() < 1e-9

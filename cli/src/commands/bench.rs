@@ -564,13 +564,13 @@ fn print_run(r: &playgenie_bench::run::RunReport) {
         );
     }
     println!(
-        "{:<8} {:>6} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}",
-        "seed", "cases", "r_prec", "ndcg", "ndcg10", "hr10", "clicks", "next1"
+        "{:<8} {:>6} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>10}",
+        "seed", "cases", "r_prec", "ndcg", "ndcg10", "hr10", "clicks", "next1", "listen_min"
     );
     let row = |label: String, n: usize, m: &playgenie_models::metrics::Metrics| {
         println!(
-            "{label:<8} {n:>6} {:>8.4} {:>8.4} {:>8.4} {:>8.3} {:>8.2} {:>8.3}",
-            m.r_prec, m.ndcg, m.ndcg10, m.hr10, m.clicks, m.next1
+            "{label:<8} {n:>6} {:>8.4} {:>8.4} {:>8.4} {:>8.3} {:>8.2} {:>8.3} {:>10.2}",
+            m.r_prec, m.ndcg, m.ndcg10, m.hr10, m.clicks, m.next1, m.listen_min
         );
     };
     row("all".into(), r.metrics.cases, &r.metrics.overall);
