@@ -14,7 +14,7 @@ use crate::error::{CoreError, Result};
 use crate::index::{nearest, precision_at_k, precision_of_standardised};
 use playgenie_core::analysis::listening;
 use playgenie_models::baselines::standardise_rows;
-use playgenie_models::listener::{Heard, Listener};
+use playgenie_models::listener::{Listener, Listening};
 use playgenie_models::ComputeBackend;
 
 /// Tracks per forward pass (the service uses the same batch).
@@ -46,7 +46,7 @@ pub fn listen(
     patches: usize,
     backend: &ComputeBackend,
     pool: &rayon::ThreadPool,
-) -> Result<(ListenBench, Vec<Option<Heard>>)> {
+) -> Result<(ListenBench, Vec<Option<Listening>>)> {
     let listener = Listener::new(backend.device())
         .map_err(|e| CoreError::Model(format!("the tagger's weights: {e}")))?;
     // One warm-up batch so shader compilation and first allocations are
@@ -107,7 +107,8 @@ pub fn listen(
     ))
 }
 
-use playgenie_core::genie::{listening_weights, LISTENING_SHARES};
+use playgenie_core::genie::{ear_columns, listening_weights, EAR_COLUMNS, LISTENING_SHARES};
+use playgenie_models::musicnn::EMBEDDING;
 
 /// precision@5 of same-label neighbours by each representation.
 #[derive(Debug, Clone, Serialize)]
@@ -130,26 +131,34 @@ pub struct ListenQuality {
     pub tag_mae_vs_most: Option<f64>,
 }
 
+/// Each track's row as the genie's catalogue holds it once the ear is in
+/// use: the hand-made features, then [`ear_columns`] (missing for a track
+/// not heard).
+fn catalogue_rows(hand: &[Vec<f32>], heard: &[Option<Listening>]) -> Vec<Vec<f32>> {
+    hand.iter()
+        .zip(heard)
+        .map(|(f, h)| [f.as_slice(), &ear_columns(h.as_ref())].concat())
+        .collect()
+}
+
 /// The representations' precision@5 for one listening pass.
 pub fn quality(
     patches: usize,
     hand: &[Vec<f32>],
-    heard: &[Option<Heard>],
-    most: Option<&[Option<Heard>]>,
+    heard: &[Option<Listening>],
+    most: Option<&[Option<Listening>]>,
     labels: &[String],
 ) -> ListenQuality {
-    let block = |f: &dyn Fn(&Heard) -> Vec<f32>, dims: usize| -> Vec<Vec<f32>> {
-        heard
+    let hand_dims = hand.first().map_or(0, Vec::len);
+    let joined = catalogue_rows(hand, heard);
+    let part = |range: std::ops::Range<usize>| -> Vec<Vec<f32>> {
+        joined
             .iter()
-            .map(|h| h.as_ref().map_or_else(|| vec![f32::NAN; dims], f))
+            .map(|row| row[range.clone()].to_vec())
             .collect()
     };
-    let embedding = block(&|h| h.embedding.clone(), 200);
-    let tags = block(&|h| [h.msd.as_slice(), h.mtt.as_slice()].concat(), 100);
-    let hand_dims = hand.first().map_or(0, Vec::len);
-    let joined: Vec<Vec<f32>> = (0..hand.len())
-        .map(|i| [hand[i].as_slice(), &embedding[i], &tags[i]].concat())
-        .collect();
+    let embedding = part(hand_dims..hand_dims + EMBEDDING);
+    let tags = part(hand_dims + EMBEDDING..hand_dims + EAR_COLUMNS);
     let rows: Vec<&[f32]> = joined.iter().map(Vec::as_slice).collect();
     let width = joined.first().map_or(0, Vec::len);
     let with = |shares: (f32, f32)| {
@@ -212,7 +221,7 @@ pub fn cold_start(
     lists_file: &std::path::Path,
     paths: &[PathBuf],
     hand: &[Vec<f32>],
-    heard: &[Option<Heard>],
+    heard: &[Option<Listening>],
 ) -> Result<Vec<ColdStart>> {
     let text = std::fs::read_to_string(lists_file)
         .map_err(|e| crate::Error::Failed(format!("{}: {e}", lists_file.display())))?;
@@ -239,15 +248,7 @@ pub fn cold_start(
         .filter(|c| c.len() >= 2)
         .collect();
     let hand_dims = hand.first().map_or(0, Vec::len);
-    let ear = |h: &Option<Heard>| match h {
-        Some(h) => [h.embedding.as_slice(), &h.msd, &h.mtt].concat(),
-        None => vec![f32::NAN; 300],
-    };
-    let all: Vec<Vec<f32>> = hand
-        .iter()
-        .zip(heard)
-        .map(|(f, h)| [f.as_slice(), &ear(h)].concat())
-        .collect();
+    let all = catalogue_rows(hand, heard);
     let width = all.first().map_or(0, Vec::len);
     let rows: Vec<&[f32]> = all.iter().map(Vec::as_slice).collect();
     // The same columns under different weights: (a) only the hand-made

@@ -23,7 +23,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::analysis::listening;
-use crate::db::{Listened, Listening, ListeningProgress};
+use crate::db::{Listened, ListeningProgress};
 use crate::ear;
 use crate::error::{Error, Result};
 use crate::Db;
@@ -130,12 +130,7 @@ pub fn listen_library(
             for (track, decoded) in batch.into_iter().zip(decoded) {
                 let outcome = match decoded {
                     Ok(h) => match heard.next() {
-                        Some(out) => {
-                            let listening = Listening {
-                                msd: out.msd,
-                                mtt: out.mtt,
-                                embedding: out.embedding,
-                            };
+                        Some(listening) => {
                             if listening.is_whole() {
                                 report.heard += 1;
                                 Listened::Heard {
@@ -184,6 +179,7 @@ pub fn listen_library(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::Listening;
     use crate::testing::write_tone;
     use crate::{AppPaths, Core};
     use playgenie_models::DevicePreference;

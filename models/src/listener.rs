@@ -126,15 +126,33 @@ pub const MTT_TAGS: [&str; TAGS] = [
 const MSD: &[u8] = include_bytes!("../weights/musicnn/MSD_musicnn.safetensors");
 const MTT: &[u8] = include_bytes!("../weights/musicnn/MTT_musicnn.safetensors");
 
-/// What the ear heard in one track (means over its patches).
+/// What the ear heard in one track (means over its patches): what the core
+/// stores per track.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Heard {
+pub struct Listening {
     /// Probabilities of [`Listener::msd_tags`] (50).
     pub msd: Vec<f32>,
     /// Probabilities of [`Listener::mtt_tags`] (50).
     pub mtt: Vec<f32>,
     /// The MSD model's penultimate layer (200).
     pub embedding: Vec<f32>,
+}
+
+impl Listening {
+    /// Whether every part has its full width and every value is finite (a
+    /// damaged stored row, or a network result that is not a number, is
+    /// not used).
+    pub fn is_whole(&self) -> bool {
+        self.msd.len() == TAGS
+            && self.mtt.len() == TAGS
+            && self.embedding.len() == EMBEDDING
+            && self
+                .msd
+                .iter()
+                .chain(&self.mtt)
+                .chain(&self.embedding)
+                .all(|v| v.is_finite())
+    }
 }
 
 /// Both networks on one device.
@@ -164,7 +182,7 @@ impl Listener {
     /// One forward pass per network over every track's patches together
     /// (each slice holds whole patches, [n][187][96]); a track's results
     /// are the means over its patches.
-    pub fn listen(&self, tracks: &[&[f32]]) -> Result<Vec<Heard>, MusicnnError> {
+    pub fn listen(&self, tracks: &[&[f32]]) -> Result<Vec<Listening>, MusicnnError> {
         let patch = FRAMES * MELS;
         let mut counts = Vec::with_capacity(tracks.len());
         let mut all = Vec::with_capacity(tracks.iter().map(|t| t.len()).sum());
@@ -184,7 +202,7 @@ impl Listener {
         let mut heard = Vec::with_capacity(tracks.len());
         let mut first = 0;
         for n in counts {
-            heard.push(Heard {
+            heard.push(Listening {
                 msd: mean_rows(&msd, TAGS, first, n),
                 mtt: mean_rows(&mtt, TAGS, first, n),
                 embedding: mean_rows(&embedding, EMBEDDING, first, n),

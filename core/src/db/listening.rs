@@ -11,30 +11,7 @@ use rusqlite::{params, OptionalExtension};
 use super::{key_path, now, Db};
 use crate::error::Result;
 
-/// What the ear heard in one track (tag probabilities in the listener's
-/// order, and the embedding).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Listening {
-    pub msd: Vec<f32>,
-    pub mtt: Vec<f32>,
-    pub embedding: Vec<f32>,
-}
-
-impl Listening {
-    /// Whether every part has its full width (a damaged row is ignored).
-    pub fn is_whole(&self) -> bool {
-        use playgenie_models::musicnn::{EMBEDDING, TAGS};
-        self.msd.len() == TAGS
-            && self.mtt.len() == TAGS
-            && self.embedding.len() == EMBEDDING
-            && self
-                .msd
-                .iter()
-                .chain(&self.mtt)
-                .chain(&self.embedding)
-                .all(|v| v.is_finite())
-    }
-}
+pub use playgenie_models::listener::Listening;
 
 /// The setting that says which listener's results the genie's catalogue
 /// carries (set when that listener's first pass over the library ends, so
