@@ -11,10 +11,10 @@
 //! again when its first pass over the library is done, so a big library
 //! is not left without a model for hours.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use super::{lock, spawn, Services};
+use super::Services;
 use crate::listen::{listen_library, ListenOptions};
 use crate::CoreEvent;
 use playgenie_models::listener::LISTENER_VERSION;
@@ -44,40 +44,23 @@ impl Services {
     /// already (it will see new tracks: it asks the database for the next
     /// batch each time) or the thread could not start.
     pub fn start_listening(self: &Arc<Self>) -> bool {
-        let Ok(mut running) = lock(&self.listening, "listening") else {
+        let Some(cancel) = self.listening.claim(|| {}) else {
             return false;
         };
-        if running.is_some() {
-            return false;
-        }
-        let cancel = Arc::new(AtomicBool::new(false));
-        *running = Some(Arc::clone(&cancel));
-        drop(running);
         let services = Arc::clone(self);
-        let started = spawn("listening-pass", move || services.listen_claimed(&cancel));
-        if let Err(err) = started {
-            tracing::error!(%err, "the listening pass could not start");
-            if let Ok(mut running) = self.listening.lock() {
-                *running = None;
-            }
-            return false;
-        }
-        true
+        self.listening
+            .spawn("listening-pass", move || services.listen_claimed(&cancel))
     }
 
     /// Asks a running pass to stop after the batch in flight; `false` if
     /// none runs.
     pub fn cancel_listening(&self) -> bool {
-        self.listening
-            .lock()
-            .ok()
-            .and_then(|l| l.as_ref().map(|flag| flag.swap(true, Ordering::Relaxed)))
-            .is_some()
+        self.listening.cancel().is_some()
     }
 
     /// Whether the listening pass is running.
     pub fn is_listening(&self) -> bool {
-        self.listening.lock().is_ok_and(|l| l.is_some())
+        self.listening.is_running()
     }
 
     fn listen_claimed(self: &Arc<Self>, cancel: &AtomicBool) {
@@ -86,9 +69,7 @@ impl Services {
         let result = listen_library(&self.paths.database, &backend, options, cancel, |p| {
             self.emit(CoreEvent::ListenProgress { progress: *p });
         });
-        if let Ok(mut running) = self.listening.lock() {
-            *running = None;
-        }
+        self.listening.release();
         match result {
             Ok(report) => {
                 if report.heard + report.failed > 0 {

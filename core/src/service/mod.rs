@@ -53,15 +53,15 @@ pub struct Services {
     /// "Complete playlist"'s genie, loaded on first use and dropped when
     /// the library or the model in use changes.
     genie: Mutex<Option<Genie>>,
-    /// The running training's cancel flag; `Some` while one runs.
-    training: Mutex<Option<Arc<AtomicBool>>>,
+    /// The running training, if any.
+    training: Job,
     /// Set when the policy wanted a training while one ran: it looks
     /// again when that one ends (the library may have changed meanwhile).
     recheck: AtomicBool,
-    /// The running scan's cancel flag; `Some` while one runs.
-    scan: Mutex<Option<Arc<AtomicBool>>>,
-    /// The running listening pass's cancel flag; `Some` while one runs.
-    listening: Mutex<Option<Arc<AtomicBool>>>,
+    /// The running scan, if any.
+    scan: Job,
+    /// The running listening pass, if any.
+    listening: Job,
     /// What was asked for while a scan ran: scanned next.
     pending: Mutex<scanning::Pending>,
     /// Keeps the library current (`None` until started, or if the system
@@ -88,10 +88,10 @@ impl Services {
             events,
             backend,
             genie: Mutex::new(None),
-            training: Mutex::new(None),
+            training: Job::new("training"),
             recheck: AtomicBool::new(false),
-            scan: Mutex::new(None),
-            listening: Mutex::new(None),
+            scan: Job::new("scan"),
+            listening: Job::new("listening"),
             pending: Mutex::new(scanning::Pending::default()),
             watcher: Mutex::new(None),
         })
@@ -191,6 +191,70 @@ impl Services {
 /// the person can act on, not a panic.
 pub(crate) fn lock<'a, T>(mutex: &'a Mutex<T>, what: &'static str) -> Result<MutexGuard<'a, T>> {
     mutex.lock().map_err(|_| Error::Poisoned(what))
+}
+
+/// The slot of one kind of background work (a scan, a training, a
+/// listening pass): the running job's cancel flag, so that at most one
+/// runs at a time.
+struct Job {
+    running: Mutex<Option<Arc<AtomicBool>>>,
+    what: &'static str,
+}
+
+impl Job {
+    fn new(what: &'static str) -> Self {
+        Self {
+            running: Mutex::new(None),
+            what,
+        }
+    }
+
+    /// The cancel flag of a new job; `None` when one runs already (then
+    /// `busy` runs, under the slot's lock) or the lock is poisoned.
+    fn claim(&self, busy: impl FnOnce()) -> Option<Arc<AtomicBool>> {
+        let mut running = lock(&self.running, self.what).ok()?;
+        if running.is_some() {
+            busy();
+            return None;
+        }
+        let cancel = Arc::new(AtomicBool::new(false));
+        *running = Some(Arc::clone(&cancel));
+        Some(cancel)
+    }
+
+    /// The job ended: the slot is free.
+    fn release(&self) {
+        if let Ok(mut running) = self.running.lock() {
+            *running = None;
+        }
+    }
+
+    /// Asks the running job to stop: `None` when none runs, else whether
+    /// it had been asked already.
+    fn cancel(&self) -> Option<bool> {
+        self.running.lock().ok().and_then(|running| {
+            running
+                .as_ref()
+                .map(|flag| flag.swap(true, std::sync::atomic::Ordering::Relaxed))
+        })
+    }
+
+    fn is_running(&self) -> bool {
+        self.running.lock().is_ok_and(|running| running.is_some())
+    }
+
+    /// Runs a job claimed here on a thread named `name`; if the thread
+    /// cannot start, the slot is freed and the answer is `false`.
+    fn spawn(&self, name: &str, work: impl FnOnce() + Send + 'static) -> bool {
+        match spawn(name, work) {
+            Ok(()) => true,
+            Err(err) => {
+                tracing::error!(%err, "{} could not start", self.what);
+                self.release();
+                false
+            }
+        }
+    }
 }
 
 /// Starts a named background thread.

@@ -7,11 +7,11 @@
 //! and the training policy run ([`Services::listen_then_train`]).
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::{lock, spawn, Services};
+use super::Services;
 use crate::scan::ScanOptions;
 use crate::watch;
 use crate::{Core, CoreEvent};
@@ -48,48 +48,33 @@ impl Services {
     /// in `scope`. Returns whether a scan started now; a request that
     /// arrives while one runs is queued and runs after it.
     pub fn start_scan(self: &Arc<Self>, scope: Option<Vec<PathBuf>>) -> bool {
-        let Ok(mut running) = lock(&self.scan, "scan") else {
-            return false;
-        };
-        if running.is_some() {
+        // Busy: the request is queued and scanned after the running one.
+        let claimed = self.scan.claim(|| {
             if let Ok(mut pending) = self.pending.lock() {
-                match scope {
+                match scope.clone() {
                     Some(folders) => pending.folders.extend(folders),
                     None => pending.all = true,
                 }
             }
-            return false;
-        }
-        let cancel = Arc::new(AtomicBool::new(false));
-        *running = Some(Arc::clone(&cancel));
-        drop(running);
-        let services = Arc::clone(self);
-        let started = spawn("library-scan", move || {
-            services.scan_claimed(scope, &cancel)
         });
-        if let Err(err) = started {
-            tracing::error!(%err, "the scan could not start");
-            if let Ok(mut running) = self.scan.lock() {
-                *running = None;
-            }
+        let Some(cancel) = claimed else {
             return false;
-        }
-        true
+        };
+        let services = Arc::clone(self);
+        self.scan.spawn("library-scan", move || {
+            services.scan_claimed(scope, &cancel)
+        })
     }
 
     /// Asks a running scan to stop after the files in flight; `false` if
     /// none runs.
     pub fn cancel_scan(&self) -> bool {
-        self.scan
-            .lock()
-            .ok()
-            .and_then(|scan| scan.as_ref().map(|flag| flag.swap(true, Ordering::Relaxed)))
-            .is_some()
+        self.scan.cancel().is_some()
     }
 
     /// Whether a scan is running.
     pub fn is_scanning(&self) -> bool {
-        self.scan.lock().is_ok_and(|s| s.is_some())
+        self.scan.is_running()
     }
 
     fn scan_claimed(self: &Arc<Self>, scope: Option<Vec<PathBuf>>, cancel: &AtomicBool) {
@@ -109,9 +94,7 @@ impl Services {
                 }
             },
         );
-        if let Ok(mut running) = self.scan.lock() {
-            *running = None;
-        }
+        self.scan.release();
         match result {
             Ok(report) => {
                 self.invalidate_genie();

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::{lock, spawn, Services};
+use super::Services;
 use crate::genie::{self, TrainMode, TrainReport};
 use crate::model_store::ModelStore;
 use crate::{CoreEvent, Db, Result};
@@ -88,37 +88,31 @@ impl Services {
 
     /// Whether a training is running.
     pub fn is_training(&self) -> bool {
-        self.training.lock().is_ok_and(|t| t.is_some())
+        self.training.is_running()
     }
 
     /// Starts a training in the background; `false` if one is running
     /// already (or no thread could be started). Events: `TrainStarted`,
     /// `TrainProgress` per epoch, then `TrainFinished` or `TrainFailed`.
     pub fn start_training(self: &Arc<Self>, mode: TrainMode) -> bool {
-        let Some(cancel) = self.claim_training() else {
+        let Some(cancel) = self.training.claim(|| {}) else {
             return false;
         };
         let services = Arc::clone(self);
-        let started = spawn("model-training", move || {
+        self.training.spawn("model-training", move || {
             let result = services.train_claimed(mode, None, &cancel);
             services.report_training(result);
             if services.recheck.swap(false, Ordering::Relaxed) {
                 services.train_if_due();
             }
-        });
-        if let Err(err) = started {
-            tracing::error!(%err, "training could not start");
-            self.release_training();
-            return false;
-        }
-        true
+        })
     }
 
     /// Trains now, on this thread (the CLI's `playgenie train`), with the
     /// same events as a background training; [`Services::cancel_training`]
     /// stops it. Refused while another training runs in this process.
     pub fn train_now(&self, mode: TrainMode, epochs: Option<usize>) -> Result<TrainReport> {
-        let Some(cancel) = self.claim_training() else {
+        let Some(cancel) = self.training.claim(|| {}) else {
             return Err(crate::Error::Model(
                 "a training is already running; wait for it or cancel it".into(),
             ));
@@ -178,27 +172,7 @@ impl Services {
     /// Asks a running training to stop at its next batch (the model in use
     /// stays); `false` if none runs or it was asked already.
     pub fn cancel_training(&self) -> bool {
-        self.training
-            .lock()
-            .ok()
-            .and_then(|slot| slot.as_ref().map(|c| !c.swap(true, Ordering::Relaxed)))
-            .unwrap_or(false)
-    }
-
-    fn claim_training(&self) -> Option<Arc<AtomicBool>> {
-        let mut slot = lock(&self.training, "training").ok()?;
-        if slot.is_some() {
-            return None;
-        }
-        let cancel = Arc::new(AtomicBool::new(false));
-        *slot = Some(Arc::clone(&cancel));
-        Some(cancel)
-    }
-
-    fn release_training(&self) {
-        if let Ok(mut slot) = self.training.lock() {
-            *slot = None;
-        }
+        self.training.cancel() == Some(false)
     }
 
     fn train_claimed(
@@ -208,7 +182,7 @@ impl Services {
         cancel: &AtomicBool,
     ) -> Result<TrainReport> {
         let result = self.train_with(mode, epochs, cancel);
-        self.release_training();
+        self.training.release();
         result
     }
 
