@@ -8,6 +8,17 @@ use std::borrow::Cow;
 
 use serde::Serialize;
 
+/// A progress bar for long work, drawn with `template` (indicatif's
+/// syntax; the plain default bar if the template does not parse).
+pub fn progress_bar(template: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(template)
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
+}
+
 /// Prints `value` as pretty JSON on stdout.
 pub fn print_json(value: &impl Serialize) {
     println!("{}", to_json(value));

@@ -10,7 +10,7 @@ use playgenie_core::scan::ScanOptions;
 use playgenie_core::Core;
 
 use super::Outcome;
-use crate::output::{print_json, shown};
+use crate::output::{print_json, progress_bar, shown};
 
 #[derive(Debug, clap::Args)]
 pub struct IndexArgs {
@@ -44,13 +44,7 @@ impl IndexArgs {
             threads: self.threads,
         };
         let cancel = AtomicBool::new(false);
-        let bar = indicatif::ProgressBar::new(0);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{bar:30} {pos}/{len} files, {msg} (eta {eta})",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
+        let bar = progress_bar("{bar:30} {pos}/{len} files, {msg} (eta {eta})");
         let report = core.index(&self.dirs, &options, &cancel, |p| {
             bar.set_length(p.total as u64);
             bar.set_position(p.done as u64);

@@ -10,7 +10,7 @@ use playgenie_core::listen::{listen_library, ListenOptions, ListenReport};
 use playgenie_core::{ComputeBackend, Core};
 
 use super::Outcome;
-use crate::output::print_json;
+use crate::output::{print_json, progress_bar};
 
 #[derive(Debug, clap::Args)]
 pub struct ListenArgs {
@@ -46,13 +46,7 @@ pub fn listen_with_progress(
         options.patches = p;
     }
     let cancel = AtomicBool::new(false);
-    let bar = indicatif::ProgressBar::new(0);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "listening {bar:30} {pos}/{len} tracks, {msg} (eta {eta})",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
+    let bar = progress_bar("listening {bar:30} {pos}/{len} tracks, {msg} (eta {eta})");
     let report = listen_library(&core.paths().database, &backend, options, &cancel, |p| {
         bar.set_length(p.total as u64);
         bar.set_position(p.done as u64);
