@@ -190,6 +190,7 @@ pub fn load_playlists(path: &Path, library: &Dataset) -> Result<Vec<Playlist>, D
                 user: line.user,
                 timestamp: line.timestamp,
                 tracks: first,
+                ..Default::default()
             }
         })
         .collect())

@@ -389,6 +389,7 @@ mod tests {
             user: Some(user.into()),
             timestamp: Some(day * 86_400),
             tracks: tracks.to_vec(),
+            ..Default::default()
         }
     }
 

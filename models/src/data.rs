@@ -64,7 +64,8 @@ fn dense_ids(keys: impl Iterator<Item = String>) -> (Vec<u32>, usize) {
     (ids, map.len())
 }
 
-/// A training playlist: an ordered list of track indices.
+/// A training playlist: an ordered list of track indices, and what the
+/// listener's engagement says about it.
 #[derive(Debug, Clone, Default)]
 pub struct Playlist {
     pub id: String,
@@ -74,6 +75,29 @@ pub struct Playlist {
     /// Unix seconds of its first play, when known.
     pub timestamp: Option<i64>,
     pub tracks: Vec<u32>,
+    /// How much each track counts as a target, parallel to `tracks`
+    /// (empty: 1 each): the share of it that was heard, more for a kept
+    /// suggestion. See [`Playlist::weight`].
+    pub weights: Vec<f32>,
+    /// Tracks the listener turned down in this playlist's context (skipped
+    /// early while it played, suggestions removed from it), with how
+    /// strongly.
+    pub negatives: Vec<Negative>,
+}
+
+impl Playlist {
+    /// How much track `i` counts as a target (1 without engagement data).
+    pub fn weight(&self, i: usize) -> f32 {
+        self.weights.get(i).copied().unwrap_or(1.0)
+    }
+}
+
+/// A track turned down in a context: `weight` in (0, 1], 1 for a skip in
+/// the first seconds or a removed suggestion.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Negative {
+    pub track: u32,
+    pub weight: f32,
 }
 
 /// What a recommender is asked: continue `seed` for `user` at `timestamp`.

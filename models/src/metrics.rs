@@ -160,13 +160,27 @@ pub fn listen_minutes(
     heldout: &[u32],
     duration_s: impl Fn(u32) -> Option<f32>,
 ) -> f64 {
-    let wanted: HashSet<u32> = heldout.iter().copied().collect();
-    let (mut minutes, mut skips) = (0.0, 0);
-    for t in ranked.iter().take(LISTEN_WALK) {
-        if wanted.contains(t) {
-            minutes += duration_s(*t)
+    listen_walk(ranked, heldout)
+        .iter()
+        .filter(|(_, heard)| *heard)
+        .map(|(t, _)| {
+            duration_s(*t)
                 .filter(|d| d.is_finite() && *d > 0.0)
-                .map_or(0.0, |d| f64::from(d) / 60.0);
+                .map_or(0.0, |d| f64::from(d) / 60.0)
+        })
+        .sum()
+}
+
+/// The simulated listener's walk behind [`listen_minutes`]: each ranked
+/// track it reached, and whether it was heard (held out) or skipped.
+pub fn listen_walk(ranked: &[u32], heldout: &[u32]) -> Vec<(u32, bool)> {
+    let wanted: HashSet<u32> = heldout.iter().copied().collect();
+    let mut walk = Vec::new();
+    let mut skips = 0;
+    for t in ranked.iter().take(LISTEN_WALK) {
+        let heard = wanted.contains(t);
+        walk.push((*t, heard));
+        if heard {
             skips = 0;
         } else {
             skips += 1;
@@ -175,7 +189,7 @@ pub fn listen_minutes(
             }
         }
     }
-    minutes
+    walk
 }
 
 /// Mean metrics over all cases and per seed size.

@@ -9,7 +9,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use super::features::{Prepared, View, GLOBAL_FEATURES, RECENCY_FEATURES, USER_FEATURES};
 use super::rng::Rng;
 use super::{float2, int1, Batch, CONTEXT};
-use crate::data::Playlist;
+use crate::data::{Negative, Playlist};
 
 /// One request or training example, before it becomes tensors.
 #[derive(Debug, Clone, Copy)]
@@ -19,10 +19,29 @@ pub struct Example<'a> {
     pub at: Option<i64>,
     /// The tracks that followed (empty at query time).
     pub next: &'a [u32],
+    /// How much each of `next` counts (parallel to it; empty: 1 each).
+    pub next_weights: &'a [f32],
+    /// Tracks turned down in this example's context.
+    pub negatives: &'a [Negative],
     /// Training under [`VaeConfig::later_seeds_only`]: the example sees every
     /// play before this time and, after it, only the seeds (the batch's
     /// prefixes) of the playlists between it and the example.
     pub cutoff: Option<i64>,
+}
+
+impl<'a> Example<'a> {
+    /// A request: continue `seed` for `user` at `at` (nothing follows).
+    pub fn query(seed: &'a [u32], user: Option<&'a str>, at: Option<i64>) -> Self {
+        Self {
+            seed,
+            user,
+            at,
+            next: &[],
+            next_weights: &[],
+            negatives: &[],
+            cutoff: None,
+        }
+    }
 }
 
 /// Hour of day and weekday as sin/cos (zeros without a time).
@@ -70,6 +89,12 @@ pub fn build_batch(
     let mut recency = Vec::with_capacity(b * n * RECENCY_FEATURES);
     let mut warm = Vec::with_capacity(b * n);
     let mut target = vec![0.0f32; b * n];
+    let any_negative = examples.iter().any(|e| !e.negatives.is_empty());
+    let mut negative = if any_negative {
+        vec![0.0f32; b * n]
+    } else {
+        Vec::new()
+    };
     for (i, e) in examples.iter().enumerate() {
         for (j, t) in e.seed.iter().enumerate() {
             seed[i * s + j] = *t;
@@ -96,22 +121,35 @@ pub fn build_batch(
             recency.extend_from_slice(g);
             recency.extend_from_slice(&user[t * USER_FEATURES..(t + 1) * USER_FEATURES]);
         }
-        // Nearer next tracks weigh more; repeats and seed tracks are skipped.
+        // Nearer next tracks weigh more; repeats and seed tracks are
+        // skipped. The row is normalised by the positional weights alone,
+        // so a track heard in part counts for less than one heard in full
+        // and a kept suggestion for more (and without engagement data the
+        // row sums to 1).
         let mut total = 0.0;
         for (j, t) in e.next.iter().take(targets).enumerate() {
             if e.seed.contains(t) {
                 continue;
             }
             let w = 1.0 / (1.0 + 0.1 * j as f32);
+            let engaged = e.next_weights.get(j).copied().unwrap_or(1.0);
             let cell = &mut target[i * n + *t as usize];
-            if *cell == 0.0 {
-                *cell = w;
+            if *cell == 0.0 && engaged > 0.0 {
+                *cell = w * engaged;
                 total += w;
             }
         }
         if total > 0.0 {
             for x in &mut target[i * n..(i + 1) * n] {
                 *x /= total;
+            }
+        }
+        // A turned-down track is a negative unless it is in the seed or
+        // among this example's targets (heard in full another time).
+        for neg in e.negatives {
+            let at = i * n + neg.track as usize;
+            if (neg.track as usize) < n && target[at] == 0.0 && !e.seed.contains(&neg.track) {
+                negative[at] = negative[at].max(neg.weight.clamp(0.0, 1.0));
             }
         }
     }
@@ -124,6 +162,7 @@ pub fn build_batch(
         recency: Tensor::from_data(TensorData::new(recency, [b, n, RECENCY_FEATURES]), device),
         warm: float2(warm, b, n, device),
         targets: float2(target, b, n, device),
+        negatives: any_negative.then(|| float2(negative, b, n, device)),
         size: b,
     }
 }
@@ -147,6 +186,8 @@ pub(super) fn cut<'a>(playlist: &'a Playlist, rng: &mut Rng) -> Option<Example<'
         user: playlist.user.as_deref(),
         at: playlist.timestamp,
         next: &playlist.tracks[n..],
+        next_weights: playlist.weights.get(n..).unwrap_or(&[]),
+        negatives: &playlist.negatives,
         cutoff: None,
     })
 }
@@ -163,6 +204,7 @@ mod tests {
             user: Some("u".into()),
             timestamp: Some(1_700_000_000),
             tracks,
+            ..Default::default()
         }
     }
 
@@ -226,18 +268,12 @@ mod tests {
             .clone();
         let examples = [
             Example {
-                seed: &[0, 1],
-                user: Some("u"),
-                at: Some(1_700_000_000),
                 next: &[2, 3],
-                cutoff: None,
+                ..Example::query(&[0, 1], Some("u"), Some(1_700_000_000))
             },
             Example {
-                seed: &[4],
-                user: None,
-                at: None,
                 next: &[5],
-                cutoff: None,
+                ..Example::query(&[4], None, None)
             },
         ];
         let batch = build_batch(&prepared, &examples, 20, None, None, &device);

@@ -81,6 +81,43 @@ pub struct TrainingConfig {
     /// look the same: a cutoff before each, and only seeds after it.
     #[config(default = false)]
     pub later_seeds_only: bool,
+    /// At least this many batches an epoch: a small library's playlists
+    /// are cut again (other seed lengths) until they fill them, so a
+    /// personal model of a few albums still takes enough optimiser steps.
+    /// `None`: one pass over the playlists.
+    pub min_batches: Option<usize>,
+    /// How tracks turned down in a context (early skips, removed
+    /// suggestions) enter the loss; `None` (what checkpoints saved before
+    /// the term existed read as): [`NegativeLoss::DEFAULT`].
+    pub negatives: Option<NegativeLoss>,
+}
+
+impl TrainingConfig {
+    /// The negative term in use.
+    pub fn negative_loss(&self) -> NegativeLoss {
+        self.negatives.clone().unwrap_or(NegativeLoss::DEFAULT)
+    }
+}
+
+/// The loss term of the tracks a listener turned down, each weighted by how
+/// strongly (an early skip or a removal most), per example divided by the
+/// weights' sum and scaled by the variant's factor.
+#[derive(Config, Debug, PartialEq)]
+pub enum NegativeLoss {
+    /// Negatives teach nothing (only the softmax's push on every
+    /// non-target, as before the term existed).
+    Off,
+    /// Unlikelihood: −log(1 − p(n)), the likelihood that the next track is
+    /// not the negative n under the same softmax.
+    Unlikelihood(f64),
+    /// Pairwise: softplus(s(n) − s̄₊), a negative's score against the
+    /// target-weighted mean score of the example's positives (BPR-style).
+    Pairwise(f64),
+}
+
+impl NegativeLoss {
+    /// The measured choice (`bench fine-tune --feedback`).
+    pub const DEFAULT: Self = Self::Pairwise(1.0);
 }
 
 /// A VAE: its model and its training.

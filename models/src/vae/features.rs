@@ -511,12 +511,14 @@ mod tests {
                 user: Some("u".into()),
                 timestamp: Some(0),
                 tracks: vec![2, 3],
+                ..Default::default()
             },
             Playlist {
                 id: "2".into(),
                 user: Some("u".into()),
                 timestamp: Some(30 * day),
                 tracks: vec![4],
+                ..Default::default()
             },
         ];
         (cat, train)

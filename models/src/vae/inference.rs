@@ -105,13 +105,7 @@ impl TrainedVae {
         for chunk in queries.chunks(64) {
             let examples: Vec<Example<'_>> = chunk
                 .iter()
-                .map(|q| Example {
-                    seed: q.seed,
-                    user: q.user,
-                    at: q.timestamp,
-                    next: &[],
-                    cutoff: None,
-                })
+                .map(|q| Example::query(q.seed, q.user, q.timestamp))
                 .collect();
             let batch = build_batch(&self.prepared, &examples, 0, None, None, &self.device);
             let f = self.model.forward(&self.config, &self.items, &batch, false);
@@ -169,13 +163,7 @@ impl TrainedVae {
         // The request's history, context and recency features do not
         // change while the sequence grows: built once, only the seed
         // tensors are replaced at each step.
-        let first = Example {
-            seed: &sequence,
-            user: query.user,
-            at: query.timestamp,
-            next: &[],
-            cutoff: None,
-        };
+        let first = Example::query(&sequence, query.user, query.timestamp);
         let mut batch = build_batch(&self.prepared, &[first], 0, None, None, &self.device);
         let mut scores: Vec<f32> = Vec::new();
         for step in 0..k {

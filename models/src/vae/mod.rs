@@ -16,8 +16,11 @@
 //!   this listener follows what is on rotation now). Generation is
 //!   autoregressive: each chosen track joins the seed before the next step.
 //! * **Objective**: multinomial log-likelihood of the next tracks (up to
-//!   `targets` of them, weighted toward the nearest) + β·KL(q ‖ N(0, I)),
-//!   β annealed from 0.
+//!   `targets` of them, weighted toward the nearest and by how much of each
+//!   the listener heard, kept suggestions most) + β·KL(q ‖ N(0, I)), β
+//!   annealed from 0; plus, where the listener turned tracks down in the
+//!   example's context (early skips, removed suggestions), the
+//!   [`NegativeLoss`] term.
 
 pub mod batch;
 pub mod config;
@@ -29,10 +32,10 @@ pub mod weights;
 
 use burn::module::{Initializer, Module, Param};
 use burn::nn::{Linear, LinearConfig};
-use burn::tensor::activation::log_softmax;
+use burn::tensor::activation::{log_softmax, softplus};
 use burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
 
-pub use config::{ModelConfig, TrainingConfig, VaeConfig};
+pub use config::{ModelConfig, NegativeLoss, TrainingConfig, VaeConfig};
 pub use features::Prepared;
 use features::{GLOBAL_FEATURES, RECENCY_FEATURES, USER_FEATURES};
 pub use inference::{Generation, TrainedVae};
@@ -139,9 +142,13 @@ pub struct Batch {
     /// 1 where the request has seen the track played (and the track has a
     /// learned residual): [B, N].
     pub warm: Tensor<2>,
-    /// Target distribution over tracks (rows sum to 1): [B, N]; zeros at
-    /// query time.
+    /// Target weights over tracks: [B, N]; a row sums to 1 without
+    /// engagement data (less where tracks were heard in part, more for kept
+    /// suggestions); zeros at query time.
     pub targets: Tensor<2>,
+    /// Weights of the tracks turned down in each example's context:
+    /// [B, N]; `None` when no example of the batch has any.
+    pub negatives: Option<Tensor<2>>,
     pub size: usize,
 }
 
@@ -372,18 +379,57 @@ impl Vae {
         Forward { logits, mu, logvar }
     }
 
-    /// The negative ELBO terms: (reconstruction, KL), both batch means.
-    pub fn loss(&self, f: &Forward, targets: Tensor<2>) -> (Tensor<1>, Tensor<1>) {
-        let rec = (log_softmax(f.logits.clone(), 1) * targets)
-            .sum_dim(1)
-            .mean()
-            .neg();
+    /// The loss terms of a batch, each a batch mean: the negative ELBO
+    /// (reconstruction, KL) and, when the batch has turned-down tracks and
+    /// `negatives` is not off, their term.
+    pub fn loss(&self, f: &Forward, batch: &Batch, negatives: &NegativeLoss) -> Loss {
+        let targets = batch.targets.clone();
+        let log_p = log_softmax(f.logits.clone(), 1);
+        let rec = (log_p.clone() * targets.clone()).sum_dim(1).mean().neg();
         let kl =
             ((f.logvar.clone() + 1.0) - f.mu.clone().powf_scalar(2.0) - f.logvar.clone().exp())
                 .sum_dim(1)
                 .mean()
                 * (-0.5);
-        (rec, kl)
+        let negative = batch.negatives.clone().and_then(|w| {
+            let per_track = match negatives {
+                NegativeLoss::Off => return None,
+                NegativeLoss::Unlikelihood(scale) => {
+                    // −log(1 − p), with p kept below 1 so the log stays finite.
+                    (
+                        log_p.exp().clamp_max(1.0 - 1e-6).neg().log1p().neg(),
+                        *scale,
+                    )
+                }
+                NegativeLoss::Pairwise(scale) => {
+                    let weight = targets.clone().sum_dim(1).clamp_min(1e-6);
+                    let positive = (f.logits.clone() * targets).sum_dim(1) / weight;
+                    (softplus(f.logits.clone() - positive, 1.0), *scale)
+                }
+            };
+            let (term, scale) = per_track;
+            let total = w.clone().sum_dim(1).clamp_min(1e-6);
+            Some(((term * w).sum_dim(1) / total).mean() * scale)
+        });
+        Loss { rec, kl, negative }
+    }
+}
+
+/// The loss terms of one batch (see [`Vae::loss`]).
+pub struct Loss {
+    pub rec: Tensor<1>,
+    pub kl: Tensor<1>,
+    pub negative: Option<Tensor<1>>,
+}
+
+impl Loss {
+    /// rec + β·KL (+ the negative term).
+    pub fn total(&self, beta: f64) -> Tensor<1> {
+        let elbo = self.rec.clone() + self.kl.clone() * beta;
+        match &self.negative {
+            Some(n) => elbo + n.clone(),
+            None => elbo,
+        }
     }
 }
 

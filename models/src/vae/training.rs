@@ -21,6 +21,29 @@ use super::{float2, CatalogueTensors, Vae, VaeConfig};
 use crate::data::{Catalogue, Playlist};
 use crate::metrics::{rank, score_case};
 
+/// A validation cut's NDCG of what followed, less the discounted weight of
+/// its turned-down tracks in the top 500 (each at rank r costs
+/// weight / log2(r + 1), divided by the weights' sum, so a cut whose
+/// negatives all lead the ranking loses 1). Without negatives it is the
+/// benchmark's NDCG.
+pub(super) fn engaged_ndcg(ranked: &[u32], e: &Example<'_>) -> f64 {
+    let ndcg = score_case(ranked, e.next, |_| 0).ndcg;
+    let total: f64 = e.negatives.iter().map(|n| f64::from(n.weight)).sum();
+    if total <= 0.0 {
+        return ndcg;
+    }
+    let cost: f64 = e
+        .negatives
+        .iter()
+        .filter(|n| !e.next.contains(&n.track))
+        .filter_map(|n| {
+            let r = ranked.iter().position(|t| *t == n.track)?;
+            Some(f64::from(n.weight) / ((r + 2) as f64).log2())
+        })
+        .sum();
+    ndcg - cost / total
+}
+
 /// Training could not produce a usable model.
 #[derive(Debug, thiserror::Error)]
 pub enum VaeError {
@@ -167,6 +190,7 @@ pub fn fit_cancellable(
         )))
         .init();
     let mut rng = Rng::new(config.training.seed);
+    let negatives = config.training.negative_loss();
     let mut history = Vec::new();
     let warmup = (config.training.epochs as f64 * 0.5).max(1.0);
 
@@ -180,6 +204,18 @@ pub fn fit_cancellable(
             valid_prefixes[i] = e.seed.len() as u32;
             e.cutoff = valid_cutoff.filter(|_| views);
             valid_examples.push(e);
+        }
+    }
+    // The listener's turned-down tracks are judged too: a cut of every
+    // training playlist that has some joins the validation cuts, so a
+    // candidate that ranks them high again loses to one that does not.
+    for &i in fit_set {
+        if !train[i].negatives.is_empty() {
+            if let Some(mut e) = cut(&train[i], &mut vrng) {
+                valid_prefixes[i] = e.seed.len() as u32;
+                e.cutoff = valid_cutoff.filter(|_| views);
+                valid_examples.push(e);
+            }
         }
     }
     let valid_prefixes = views.then_some(valid_prefixes);
@@ -200,18 +236,18 @@ pub fn fit_cancellable(
                 device,
             );
             let f = m.forward(config, &items, &batch, false);
-            let (rec, kl) = m.loss(&f, batch.targets.clone());
             let kl_weight = if config.model.user_latent {
                 config.training.beta
             } else {
                 0.0
             };
-            sum += scalar(rec + kl * kl_weight)?;
+            sum += scalar(m.loss(&f, &batch, &negatives).total(kl_weight))?;
             batches += 1;
         }
         Ok(sum / batches.max(1) as f32)
     };
-    // Validation NDCG (the benchmark's measure) of the same cuts: what
+    // Validation NDCG (the benchmark's measure) of the same cuts, less what
+    // ranking their turned-down tracks high costs (`engaged_ndcg`): what
     // model selection follows, since a lower loss on the training period's
     // own tracks need not rank later requests better.
     let validate_ndcg = |m: &Vae, config: &VaeConfig| -> Result<f32, VaeError> {
@@ -226,7 +262,7 @@ pub fn fit_cancellable(
                 .map_err(|e| VaeError::Readback(format!("{e:?}")))?;
             for (scores, e) in flat.chunks(prepared.n_tracks).zip(chunk) {
                 let ranked = rank(scores, e.seed);
-                total += score_case(&ranked, e.next, |_| 0).ndcg;
+                total += engaged_ndcg(&ranked, e);
             }
         }
         Ok((total / valid_examples.len().max(1) as f64) as f32)
@@ -236,7 +272,14 @@ pub fn fit_cancellable(
     // them are learned against the strongest simple signal; then the
     // embeddings join, from the best weights so far, and stay only if
     // validation ranks better with them.
-    let staged = config.model.recency && config.model.decoder_embeddings && prepared.timed;
+    // A fine-tune starts from weights whose decoder term is trained: it
+    // goes on with every term at once (staging it again would judge and
+    // train the start without its decoder term, and could keep a model
+    // that has lost it).
+    let staged = start.is_none()
+        && config.model.recency
+        && config.model.decoder_embeddings
+        && prepared.timed;
     let mut stage = if staged {
         config
             .clone()
@@ -266,6 +309,18 @@ pub fn fit_cancellable(
             .iter()
             .filter_map(|i| cut(&train[*i], &mut rng))
             .collect();
+        let wanted = config
+            .training
+            .min_batches
+            .map_or(0, |m| m * config.training.batch);
+        while !examples.is_empty() && examples.len() < wanted {
+            let more: Vec<Example<'_>> = fit_set
+                .iter()
+                .filter_map(|i| cut(&train[*i], &mut rng))
+                .take(wanted - examples.len())
+                .collect();
+            examples.extend(more);
+        }
         // This epoch's seeds of every playlist, for examples with a cutoff.
         let prefixes: Option<Vec<u32>> = views.then(|| {
             (0..train.len())
@@ -307,14 +362,14 @@ pub fn fit_cancellable(
             );
             let items = model.items(&stage, &cat);
             let f = model.forward(&stage, &items, &batch, true);
-            let (rec, kl) = model.loss(&f, batch.targets.clone());
-            let loss = rec.clone() + kl.clone() * beta;
-            let value = scalar(rec.clone().detach())?;
+            let terms = model.loss(&f, &batch, &negatives);
+            let loss = terms.total(beta);
+            let value = scalar(terms.rec.clone().detach())?;
             if !value.is_finite() {
                 return Err(VaeError::Diverged { epoch, loss: value });
             }
             loss_sum += value;
-            kl_sum += scalar(kl.detach())?;
+            kl_sum += scalar(terms.kl.detach())?;
             batches += 1;
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             model = optimizer.step(lr, model, grads);
