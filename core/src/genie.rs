@@ -24,14 +24,12 @@ use serde::Serialize;
 
 use crate::db::{Db, Listening, ModelPlay, ModelTrack};
 use crate::ear;
+use crate::engagement::{self, Judgement};
 use crate::error::{Error, Result};
-use crate::history::SESSION_GAP_MS;
 use crate::model_store::{Checkpoint, ModelStore, TrainedOn};
 
 /// The listener, as the model's "user".
 const ME: &str = "me";
-/// A play counts as listened (joins a session) after this long.
-const LISTENED_MS: u64 = 30_000;
 
 /// How much the learned ear counts in content distances (cold start, the
 /// explanations' "sounds like", the model's content term): the embedding's
@@ -132,24 +130,23 @@ impl LibraryData {
         let mut playlists = Vec::new();
         let mut personal = Vec::new();
         let mut seen: HashSet<Vec<u32>> = HashSet::new();
-        let mut add = |tracks: Vec<u32>,
-                       id: String,
-                       timestamp: Option<i64>,
-                       own: bool,
-                       playlists: &mut Vec<Playlist>,
-                       personal: &mut Vec<bool>| {
-            // The library's own groupings are deduplicated (an album that
-            // is a folder counts once); what the listener repeats counts
-            // every time.
-            if tracks.len() >= 2 && (own || seen.insert(tracks.clone())) {
-                playlists.push(Playlist {
-                    id,
-                    user: own.then(|| ME.to_owned()),
-                    timestamp,
-                    tracks,
-                });
-                personal.push(own);
-            }
+        let mut add =
+            |list: Playlist, own: bool, playlists: &mut Vec<Playlist>, personal: &mut Vec<bool>| {
+                // The library's own groupings are deduplicated (an album that
+                // is a folder counts once); what the listener repeats counts
+                // every time.
+                if list.tracks.len() >= 2 && (own || seen.insert(list.tracks.clone())) {
+                    playlists.push(Playlist {
+                        user: own.then(|| ME.to_owned()),
+                        ..list
+                    });
+                    personal.push(own);
+                }
+            };
+        let grouping = |id: String, members: &[&ModelTrack]| Playlist {
+            id,
+            tracks: members.iter().map(|t| index[&t.id]).collect(),
+            ..Playlist::default()
         };
         // Albums in disc and track order, then folders in file order.
         let mut albums: BTreeMap<(String, String), Vec<&ModelTrack>> = BTreeMap::new();
@@ -176,53 +173,58 @@ impl LibraryData {
                     t.title.clone(),
                 )
             });
-            let list = members.iter().map(|t| index[&t.id]).collect();
-            add(
-                list,
-                format!("album:{artist}/{album}"),
-                None,
-                false,
-                &mut playlists,
-                &mut personal,
-            );
+            let list = grouping(format!("album:{artist}/{album}"), &members);
+            add(list, false, &mut playlists, &mut personal);
         }
         for (folder, members) in folders {
-            let list = members.iter().map(|t| index[&t.id]).collect();
-            add(
-                list,
-                format!("folder:{}", folder.display()),
-                None,
-                false,
-                &mut playlists,
-                &mut personal,
-            );
+            let list = grouping(format!("folder:{}", folder.display()), &members);
+            add(list, false, &mut playlists, &mut personal);
         }
-        for (id, list) in db.playlist_track_lists()? {
-            let list = list.iter().filter_map(|t| index.get(t).copied()).collect();
-            add(
-                list,
-                format!("playlist:{id}"),
-                None,
-                true,
-                &mut playlists,
-                &mut personal,
-            );
-        }
+        // The listener's playlists (kept suggestions count the most) and
+        // sessions (each track by how much of it was heard), each with what
+        // was turned down in it: see `engagement`.
         let plays = db.model_plays()?;
-        for (n, session) in sessions(&plays).into_iter().enumerate() {
-            let start = session.first().map(|p| p.started_at_ms / 1000);
-            let list = session
+        let mut turned_down =
+            engagement::playlist_negatives(&db.removed_suggestions_everywhere()?, &plays);
+        for list in db.playlist_track_lists()? {
+            let (tracks, weights): (Vec<u32>, Vec<f32>) = list
+                .tracks
                 .iter()
-                .filter_map(|p| index.get(&p.track_id).copied())
-                .collect();
-            add(
-                list,
-                format!("session:{n}"),
-                start,
-                true,
-                &mut playlists,
-                &mut personal,
-            );
+                .zip(&list.kept)
+                .filter_map(|(t, kept)| {
+                    let weight = if *kept { engagement::KEPT_WEIGHT } else { 1.0 };
+                    index.get(t).map(|&i| (i, weight))
+                })
+                .unzip();
+            let negatives = turned_down
+                .remove(&list.id)
+                .map(|n| engagement::negatives(&n, &index))
+                .unwrap_or_default();
+            let list = Playlist {
+                id: format!("playlist:{}", list.id),
+                tracks,
+                weights,
+                negatives,
+                ..Playlist::default()
+            };
+            add(list, true, &mut playlists, &mut personal);
+        }
+        for (n, session) in engagement::sessions(&plays).into_iter().enumerate() {
+            let (tracks, weights): (Vec<u32>, Vec<f32>) = session
+                .tracks
+                .iter()
+                .zip(&session.weights)
+                .filter_map(|(t, w)| index.get(t).map(|&i| (i, *w)))
+                .unzip();
+            let list = Playlist {
+                id: format!("session:{n}"),
+                timestamp: Some(session.started_at_ms / 1000),
+                tracks,
+                weights,
+                negatives: engagement::negatives(&session.turned_down, &index),
+                ..Playlist::default()
+            };
+            add(list, true, &mut playlists, &mut personal);
         }
         Ok(Self {
             catalogue,
@@ -237,11 +239,12 @@ impl LibraryData {
     }
 
     /// Plays as (seconds, user, model index): the history the model's
-    /// recency features count.
+    /// recency features count (listens, not skips or plays stopped at
+    /// once).
     pub fn online_plays(&self) -> Vec<(i64, Option<String>, u32)> {
         self.plays
             .iter()
-            .filter(|p| !p.skipped)
+            .filter(|p| matches!(engagement::judge(p), Judgement::Listened(_)))
             .filter_map(|p| {
                 self.index
                     .get(&p.track_id)
@@ -249,25 +252,6 @@ impl LibraryData {
             })
             .collect()
     }
-}
-
-/// Listened plays split into sessions at gaps over 30 minutes.
-fn sessions(plays: &[ModelPlay]) -> Vec<Vec<ModelPlay>> {
-    let mut out: Vec<Vec<ModelPlay>> = Vec::new();
-    let mut last_end = i64::MIN;
-    for play in plays
-        .iter()
-        .filter(|p| !p.skipped && p.listened_ms >= LISTENED_MS)
-    {
-        if out.is_empty() || play.started_at_ms - last_end > SESSION_GAP_MS {
-            out.push(Vec::new());
-        }
-        last_end = play.started_at_ms + play.listened_ms as i64;
-        if let Some(session) = out.last_mut() {
-            session.push(*play);
-        }
-    }
-    out
 }
 
 /// How to train.
@@ -424,8 +408,17 @@ pub fn app_config() -> VaeConfig {
                 .with_hidden(64)
                 .with_latent(16),
         )
-        .with_training(TrainingConfig::new().with_epochs(30))
+        .with_training(
+            TrainingConfig::new()
+                .with_epochs(30)
+                .with_min_batches(Some(MIN_BATCHES)),
+        )
 }
+
+/// Optimiser steps an epoch at least, however small the library: a few
+/// albums and sessions fill one batch, and a fine-tune of 10 one-step
+/// epochs would barely move the weights the listener's skips should move.
+pub const MIN_BATCHES: usize = 8;
 
 /// A request to complete a playlist.
 #[derive(Debug, Clone)]
@@ -713,6 +706,34 @@ impl Genie {
             answered_by,
             millis: started.elapsed().as_secs_f64() * 1000.0,
         })
+    }
+
+    /// Every track the model would put after `seed` (database ids), best
+    /// first, from one scoring: no constraints and no exclusions beyond the
+    /// seed (at most the benchmark's 500). `None` without a model.
+    pub fn ranking(&self, seed: &[i64], at: i64) -> Result<Option<Vec<i64>>> {
+        let Some((_, model)) = &self.model else {
+            return Ok(None);
+        };
+        let seed: Vec<u32> = seed
+            .iter()
+            .filter_map(|id| self.data.index.get(id).copied())
+            .collect();
+        let query = Query {
+            user: Some(ME),
+            timestamp: Some(at),
+            seed: &seed,
+        };
+        let scores = model
+            .scores_many(&[query])
+            .map_err(|e| Error::Model(e.to_string()))?;
+        let scores = scores.first().map(Vec::as_slice).unwrap_or_default();
+        Ok(Some(
+            playgenie_models::metrics::rank(scores, &seed)
+                .into_iter()
+                .map(|i| self.data.ids[i as usize])
+                .collect(),
+        ))
     }
 
     /// Cold start: the tracks closest in sound to the playlist (its mean

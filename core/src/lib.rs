@@ -8,6 +8,7 @@
 pub mod db;
 pub mod doctor;
 pub mod ear;
+pub mod engagement;
 pub mod error;
 pub mod fsio;
 pub mod genie;

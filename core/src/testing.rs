@@ -5,6 +5,11 @@ use std::path::Path;
 /// Writes a one-second 22.05 kHz mono WAV of a sine whose phase advances
 /// `step` radians per sample (so different steps sound different).
 pub(crate) fn write_tone(path: &Path, step: f32) {
+    write_tone_of(path, step, 1);
+}
+
+/// [`write_tone`], `seconds` long.
+pub(crate) fn write_tone_of(path: &Path, step: f32, seconds: u32) {
     let spec = hound::WavSpec {
         channels: 1,
         sample_rate: 22_050,
@@ -12,7 +17,7 @@ pub(crate) fn write_tone(path: &Path, step: f32) {
         sample_format: hound::SampleFormat::Int,
     };
     let mut w = hound::WavWriter::create(path, spec).expect("wav");
-    for i in 0..22_050 {
+    for i in 0..22_050 * seconds {
         let s = (0.3 * (i as f32 * step).sin() * 32767.0) as i16;
         w.write_sample(s).expect("sample");
     }

@@ -20,11 +20,13 @@ use rusqlite_migration::{Migrations, M};
 use crate::error::{Error, Result};
 use crate::fsio::with_suffix;
 
+mod engagement;
 mod history;
 mod listening;
 mod model_data;
 mod playlists;
 
+pub use engagement::{EngagedPlay, FeedbackRow};
 pub use history::{DayTotal, EndReason, MostPlayed, NewPlay, PlayRow, PlaySource};
 pub use listening::{Listened, Listening, ListeningProgress, ToListen};
 pub use model_data::{Feedback, ModelPlay, ModelTrack};

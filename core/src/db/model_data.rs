@@ -30,12 +30,28 @@ pub struct ModelTrack {
 }
 
 /// A play, as the model sees it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ModelPlay {
     pub track_id: i64,
     pub started_at_ms: i64,
     pub listened_ms: u64,
+    /// The listener moved on before the end.
     pub skipped: bool,
+    /// Played to the end.
+    pub finished: bool,
+    /// The track's length when the play was recorded.
+    pub duration_ms: Option<u64>,
+    /// The playlist it was played from.
+    pub playlist_id: Option<i64>,
+}
+
+/// A playlist's entries for the model: track ids in order, and whether each
+/// was kept from a suggestion.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelPlaylist {
+    pub id: i64,
+    pub tracks: Vec<i64>,
+    pub kept: Vec<bool>,
 }
 
 impl Db {
@@ -118,26 +134,57 @@ impl Db {
             .map_err(|e| self.err(e))
     }
 
-    /// Every user playlist's track ids, in order.
-    pub fn playlist_track_lists(&self) -> Result<Vec<(i64, Vec<i64>)>> {
+    /// Every user playlist's tracks, in order, with which were kept from
+    /// suggestions.
+    pub fn playlist_track_lists(&self) -> Result<Vec<ModelPlaylist>> {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT playlist_id, track_id FROM playlist_entries ORDER BY playlist_id, position",
+                "SELECT playlist_id, track_id, origin = 'suggestion' FROM playlist_entries
+                 ORDER BY playlist_id, position",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, bool>(2)?,
+                ))
+            })
             .map_err(|e| self.err(e))?;
-        let mut out: Vec<(i64, Vec<i64>)> = Vec::new();
+        let mut out: Vec<ModelPlaylist> = Vec::new();
         for row in rows {
-            let (playlist, track) = row.map_err(|e| self.err(e))?;
+            let (playlist, track, kept) = row.map_err(|e| self.err(e))?;
             match out.last_mut() {
-                Some((id, tracks)) if *id == playlist => tracks.push(track),
-                _ => out.push((playlist, vec![track])),
+                Some(p) if p.id == playlist => {
+                    p.tracks.push(track);
+                    p.kept.push(kept);
+                }
+                _ => out.push(ModelPlaylist {
+                    id: playlist,
+                    tracks: vec![track],
+                    kept: vec![kept],
+                }),
             }
         }
         Ok(out)
+    }
+
+    /// Every (playlist, track) whose suggestion the listener removed.
+    pub fn removed_suggestions_everywhere(&self) -> Result<Vec<(i64, i64)>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT DISTINCT playlist_id, track_id FROM suggestion_feedback
+                 WHERE action = 'removed' AND playlist_id IS NOT NULL ORDER BY playlist_id, track_id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.err(e))
     }
 
     /// Every play of a library track, oldest first.
@@ -145,8 +192,8 @@ impl Db {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT track_id, started_at_ms, listened_ms, end_reason FROM plays
-                 WHERE track_id IS NOT NULL ORDER BY started_at_ms, id",
+                "SELECT track_id, started_at_ms, listened_ms, end_reason, duration_ms, playlist_id
+                 FROM plays WHERE track_id IS NOT NULL ORDER BY started_at_ms, id",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
@@ -157,6 +204,12 @@ impl Db {
                     started_at_ms: r.get(1)?,
                     listened_ms: r.get::<_, i64>(2)?.max(0) as u64,
                     skipped: reason == "skipped",
+                    finished: reason == "finished",
+                    duration_ms: r
+                        .get::<_, Option<i64>>(4)?
+                        .filter(|d| *d > 0)
+                        .map(|d| d as u64),
+                    playlist_id: r.get(5)?,
                 })
             })
             .map_err(|e| self.err(e))?;
@@ -226,12 +279,13 @@ impl Db {
 
 impl Db {
     /// New evidence since `since` (unix seconds): plays in PlayGenie that
-    /// were heard 30 s or more or skipped, and kept or removed suggestions.
+    /// were heard 30 s or more, to the end, or skipped, and kept or removed
+    /// suggestions.
     pub fn evidence_since(&self, since: i64) -> Result<usize> {
         self.conn
             .query_row(
                 "SELECT (SELECT count(*) FROM plays WHERE imported_from IS NULL AND started_at_ms >= ?1 * 1000
-                           AND (listened_ms >= 30000 OR end_reason = 'skipped'))
+                           AND (listened_ms >= 30000 OR end_reason IN ('skipped', 'finished')))
                       + (SELECT count(*) FROM suggestion_feedback WHERE at >= ?1)",
                 params![since],
                 |r| r.get::<_, i64>(0),

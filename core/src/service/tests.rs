@@ -12,7 +12,7 @@ use super::training::{Due, FINE_TUNE_AFTER};
 use super::Services;
 use crate::db::{EndReason, EntryOrigin, Feedback, NewPlay, PlaySource};
 use crate::genie::TrainMode;
-use crate::testing::write_tone;
+use crate::testing::{write_tone, write_tone_of};
 use crate::{AppPaths, Core, CoreEvent};
 
 /// Generous: training a tiny model takes seconds, a loaded CI machine more.
@@ -28,15 +28,44 @@ struct Fixture {
 /// Two albums (folders) of three one-second tones each, not yet in the
 /// library; services whose events are recorded.
 fn fixture() -> Fixture {
+    fixture_of(|music| {
+        for (album, base) in [("one", 0.05), ("two", 0.3)] {
+            let folder = music.join(album);
+            std::fs::create_dir_all(&folder).expect("mkdir");
+            for i in 0..3 {
+                write_tone(&folder.join(format!("{i}.wav")), base + 0.02 * i as f32);
+            }
+        }
+    })
+}
+
+/// Artists in [`artists_fixture`].
+const ARTISTS: usize = 6;
+
+/// Seconds of each of its tracks.
+const TRACK_S: u32 = 12;
+
+/// [`ARTISTS`] artists of one album each, four 12-second tones an album,
+/// laid out as `Artist/Album/NN Title.wav` (the artist and album come from
+/// the folders).
+fn artists_fixture() -> Fixture {
+    fixture_of(|music| {
+        for a in 0..ARTISTS {
+            let folder = music.join(format!("Artist {a}")).join(format!("Album {a}"));
+            std::fs::create_dir_all(&folder).expect("mkdir");
+            for t in 0..4 {
+                let step = 0.03 + 0.07 * a as f32 + 0.006 * t as f32;
+                write_tone_of(&folder.join(format!("0{t} Song {a}{t}.wav")), step, TRACK_S);
+            }
+        }
+    })
+}
+
+/// A fixture whose music folder `make` fills.
+fn fixture_of(make: impl FnOnce(&std::path::Path)) -> Fixture {
     let dir = tempfile::tempdir().expect("temp dir");
     let music = dir.path().join("music");
-    for (album, base) in [("one", 0.05), ("two", 0.3)] {
-        let folder = music.join(album);
-        std::fs::create_dir_all(&folder).expect("mkdir");
-        for i in 0..3 {
-            write_tone(&folder.join(format!("{i}.wav")), base + 0.02 * i as f32);
-        }
-    }
+    make(&music);
     let core = Core::open(AppPaths::under(dir.path().join("home"))).expect("open");
     let events = Arc::new(Mutex::new(Vec::new()));
     let sink = {
@@ -112,6 +141,40 @@ impl Fixture {
         self.services
             .complete_playlist(playlist, options)
             .expect("complete")
+    }
+
+    /// Track id → artist.
+    fn artists(&self) -> std::collections::HashMap<i64, String> {
+        self.services
+            .with_db(|db| {
+                Ok(db
+                    .library_rows()?
+                    .into_iter()
+                    .map(|r| (r.id, r.tags.artist))
+                    .collect())
+            })
+            .expect("rows")
+    }
+
+    /// A playlist of `tracks`.
+    fn playlist(&self, name: &str, tracks: &[i64]) -> i64 {
+        self.services
+            .with_db(|db| {
+                let p = db.create_playlist(name)?;
+                db.add_to_playlist(p.id, tracks, EntryOrigin::User)?;
+                Ok(p.id)
+            })
+            .expect("playlist")
+    }
+
+    /// The model's ranking after `seed` (database ids, best first).
+    fn ranking(&self, seed: &[i64]) -> Vec<i64> {
+        let backend = self.services.backend();
+        let store = self.services.store();
+        self.services
+            .with_db(|db| crate::genie::Genie::load(db, &store, &backend)?.ranking(seed, now()))
+            .expect("ranking")
+            .expect("a model")
     }
 
     fn track_ids(&self) -> Vec<i64> {
@@ -382,4 +445,190 @@ fn a_small_library_is_heard_first_and_the_model_trains_once_with_the_ear() {
         .all(|r| r.tag_probabilities.as_ref().is_some_and(|p| {
             p.len() > 40 && p.values().all(|v| v.is_finite() && (0.0..=1.0).contains(v))
         })));
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+/// How often each artist is suggested across `completions`, as shares.
+fn shares(
+    completions: &[crate::genie::Completion],
+    artists: &std::collections::HashMap<i64, String>,
+) -> std::collections::BTreeMap<String, f64> {
+    let mut counts = std::collections::BTreeMap::<String, f64>::new();
+    let total: usize = completions.iter().map(|c| c.suggestions.len()).sum();
+    for s in completions.iter().flat_map(|c| &c.suggestions) {
+        *counts.entry(artists[&s.track_id].clone()).or_default() += 1.0 / total as f64;
+    }
+    counts
+}
+
+/// Suggestions a test asks for per playlist.
+const K: usize = 6;
+
+#[test]
+fn a_listener_who_skips_one_artist_gets_less_of_it_after_the_automatic_fine_tune() {
+    let fx = artists_fixture();
+    fx.services.add_library_folder(&fx.music).expect("add");
+    fx.trained(1);
+    fx.idle();
+    let artists = fx.artists();
+    let mut ids: Vec<i64> = artists.keys().copied().collect();
+    ids.sort();
+    // One playlist per artist: its first two tracks.
+    let playlists: Vec<i64> = (0..ARTISTS)
+        .map(|a| {
+            let mine: Vec<i64> = ids
+                .iter()
+                .copied()
+                .filter(|id| artists[id] == format!("Artist {a}"))
+                .take(2)
+                .collect();
+            fx.playlist(&format!("Mix {a}"), &mine)
+        })
+        .collect();
+    let complete_all = || -> Vec<crate::genie::Completion> {
+        playlists.iter().map(|p| fx.complete(*p, K)).collect()
+    };
+    let before = complete_all();
+    assert!(before.iter().all(|c| c.model_version == Some(1)));
+    let share_before = shares(&before, &artists);
+    // The artist the model suggests most is the one this listener skips.
+    let (skipped, x_before) = share_before
+        .iter()
+        .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(a.0)))
+        .map(|(a, s)| (a.clone(), *s))
+        .expect("suggestions");
+    assert!(x_before >= 0.2, "{share_before:?}");
+
+    // The listener plays each playlist's suggestions, one session an hour,
+    // skipping that artist's within 3 s and hearing every other to the
+    // end, until the plays alone call for a fine-tune.
+    let (plays, writer) = fx.services.start_history_writer().expect("writer");
+    let track_ms = u64::from(TRACK_S) * 1000;
+    let mut session_at = (now() + 3600) * 1000;
+    let mut sent = 0;
+    'listening: loop {
+        for (playlist, completion) in playlists.iter().zip(&before) {
+            let mut at = session_at;
+            for s in &completion.suggestions {
+                if sent == FINE_TUNE_AFTER {
+                    break 'listening;
+                }
+                let skip = artists[&s.track_id] == skipped;
+                let heard = if skip { 3_000 } else { track_ms };
+                plays
+                    .send(NewPlay {
+                        track_id: Some(s.track_id),
+                        artist: s.artist.clone(),
+                        title: s.title.clone(),
+                        started_at_ms: at,
+                        listened_ms: heard,
+                        end_reason: if skip {
+                            EndReason::Skipped
+                        } else {
+                            EndReason::Finished
+                        },
+                        end_position_ms: Some(heard),
+                        duration_ms: Some(track_ms),
+                        source: PlaySource::Suggestion,
+                        playlist_id: Some(*playlist),
+                        imported_from: None,
+                    })
+                    .expect("send");
+                at += heard as i64;
+                sent += 1;
+            }
+            session_at += 3_600_000;
+        }
+    }
+    drop(plays);
+    assert!(writer.finish_within(PATIENCE));
+    let tuned = fx.trained(2);
+    assert_eq!(
+        tuned.mode,
+        TrainMode::FineTune,
+        "the plays fine-tuned by themselves"
+    );
+    assert!(tuned.version.is_some());
+    fx.idle();
+
+    let after = complete_all();
+    assert!(after.iter().all(|c| c.model_version == tuned.version));
+    let share_after = shares(&after, &artists);
+    let x_after = share_after.get(&skipped).copied().unwrap_or(0.0);
+    eprintln!("{skipped}: {x_before:.3} → {x_after:.3} of {K} suggestions × {ARTISTS} playlists ({share_before:?} → {share_after:?})");
+    assert!(
+        x_after <= x_before / 2.0,
+        "{skipped}: {x_before:.2} of the suggestions before, {x_after:.2} after ({share_before:?} → {share_after:?})"
+    );
+    let finished = |s: &std::collections::BTreeMap<String, f64>| -> f64 {
+        s.iter()
+            .filter(|(a, _)| **a != skipped)
+            .map(|(_, v)| v)
+            .sum()
+    };
+    assert!(finished(&share_after) >= finished(&share_before) - 1e-9);
+}
+
+#[test]
+fn removed_suggestions_never_return_and_rank_lower_for_a_similar_playlist_after_a_fine_tune() {
+    let fx = artists_fixture();
+    fx.services.add_library_folder(&fx.music).expect("add");
+    fx.trained(1);
+    fx.idle();
+    let artists = fx.artists();
+    let mut ids: Vec<i64> = artists.keys().copied().collect();
+    ids.sort();
+    let of = |a: usize| -> Vec<i64> {
+        ids.iter()
+            .copied()
+            .filter(|id| artists[id] == format!("Artist {a}"))
+            .collect()
+    };
+    let (first, second) = (of(0), of(1));
+    let mix = fx.playlist("Mix", &[first[0], second[0]]);
+    // A similar playlist: the same two artists, other tracks.
+    let similar = [first[1], second[1]];
+    let removed: Vec<i64> = fx
+        .complete(mix, 4)
+        .suggestions
+        .iter()
+        .take(2)
+        .map(|s| s.track_id)
+        .collect();
+    for id in &removed {
+        fx.services
+            .feedback(mix, *id, Feedback::Removed, Some(1))
+            .expect("remove");
+    }
+    let position = |ranking: &[i64], id: i64| ranking.iter().position(|t| *t == id);
+    let mean_position = |ranking: &[i64]| -> f64 {
+        removed
+            .iter()
+            .map(|id| position(ranking, *id).unwrap_or(ranking.len()) as f64)
+            .sum::<f64>()
+            / removed.len() as f64
+    };
+    let before = mean_position(&fx.ranking(&similar));
+
+    assert!(fx.services.start_training(TrainMode::FineTune));
+    let tuned = fx.trained(2);
+    assert_eq!(tuned.mode, TrainMode::FineTune);
+    fx.idle();
+    let after = mean_position(&fx.ranking(&similar));
+    eprintln!("removed tracks' mean position for a similar playlist: {before:.1} → {after:.1}");
+    assert!(
+        after > before,
+        "the removed tracks stood at {before:.1} on average for the similar playlist, now {after:.1}"
+    );
+    let again = fx.complete(mix, 8);
+    assert!(again
+        .suggestions
+        .iter()
+        .all(|s| !removed.contains(&s.track_id)));
 }
