@@ -40,6 +40,37 @@ pub fn epochs(text: &str) -> Result<usize, String> {
     integer_in(text, "epochs", 1, MAX_EPOCHS)
 }
 
+/// `--days`: 1..=3650.
+pub fn days(text: &str) -> Result<u32, String> {
+    let max = playgenie_core::engagement::MAX_DAYS as usize;
+    integer_in(text, "days", 1, max).map(|d| d as u32)
+}
+
+/// `--utc-offset`: `+HH:MM` or `-HH:MM` (or `Z`), within ±14:00; seconds.
+pub fn utc_offset(text: &str) -> Result<i32, String> {
+    let t = text.trim();
+    let wrong =
+        || format!("the offset from UTC must look like +01:00 or -05:30 (within ±14:00), not {t}");
+    if t.eq_ignore_ascii_case("z") {
+        return Ok(0);
+    }
+    let (sign, rest) = match t.as_bytes().first() {
+        Some(b'+') => (1, &t[1..]),
+        Some(b'-') => (-1, &t[1..]),
+        _ => return Err(wrong()),
+    };
+    let (h, m) = rest.split_once(':').ok_or_else(wrong)?;
+    let (h, m): (i32, i32) = (
+        h.parse().map_err(|_| wrong())?,
+        m.parse().map_err(|_| wrong())?,
+    );
+    let offset = sign * (h * 3600 + m * 60);
+    if h < 0 || !(0..60).contains(&m) || offset.abs() > 14 * 3600 {
+        return Err(wrong());
+    }
+    Ok(offset)
+}
+
 /// `--adventurousness`: a number from 0 to 1 (NaN is not one).
 pub fn unit_interval(text: &str) -> Result<f32, String> {
     let x: f32 = text
@@ -73,6 +104,20 @@ pub fn seconds(text: &str) -> Result<f64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn utc_offsets_are_read_as_seconds_and_nonsense_is_refused() {
+        assert_eq!(utc_offset("+01:00"), Ok(3600));
+        assert_eq!(utc_offset("-05:30"), Ok(-(5 * 3600 + 30 * 60)));
+        assert_eq!(utc_offset("Z"), Ok(0));
+        assert_eq!(utc_offset("+14:00"), Ok(14 * 3600));
+        for bad in ["+15:00", "01:00", "+1", "+01:60", "+aa:00", ""] {
+            let err = utc_offset(bad).expect_err(bad);
+            assert!(err.contains("+01:00"), "{err}");
+        }
+        assert_eq!(days("30"), Ok(30));
+        assert!(days("0").is_err() && days("4000").is_err());
+    }
 
     #[test]
     fn numbers_outside_their_range_are_refused_with_the_range() {

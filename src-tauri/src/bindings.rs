@@ -76,6 +76,10 @@ pub fn generate() -> String {
         core::db::DayTotal,
         core::db::MostPlayed,
         core::history::ImportReport,
+        core::engagement::EngagementDay,
+        core::engagement::Engagement,
+        core::engagement::VersionEngagement,
+        core::engagement::EngagementReport,
         // The genie and the model.
         core::service::suggestions::CompleteOptions,
         core::genie::Completion,

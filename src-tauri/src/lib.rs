@@ -173,6 +173,7 @@ pub fn run() -> ExitCode {
             commands::history::import_history,
             commands::history::recent_plays,
             commands::history::listening_by_day,
+            commands::history::engagement,
             commands::history::most_played,
             commands::player::play_tracks,
             commands::player::player_control,

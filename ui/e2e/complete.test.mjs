@@ -119,4 +119,11 @@ test("Complete playlist: k suggestions with reasons; keep one, remove one; expor
   const text = readFileSync(file, "utf8");
   assert.ok(text.includes(` - ${titles[0]}\n`), text);
   assertMpvPlays(file, 3);
+
+  // The Engagement panel: one suggestion kept, one removed, so half kept,
+  // and the model that made them has its row.
+  await click("nav-history");
+  await driver.wait(async () => (await texts("engagement-keep-rate"))[0] === "50 %", 10_000, "the Engagement panel does not show the keep rate");
+  const versions = await texts("engagement-version");
+  assert.ok(versions.some((row) => /^v\d+ .*50 %/.test(row)), `no model version row with the keep rate: ${versions.join(" | ")}`);
 });

@@ -161,6 +161,16 @@ test("play, skip, and a play that finishes are recorded with their positions", a
   assert.ok(recorded >= skippedAt && recorded <= skippedAt + 1, `skipped at ${recorded} s, the bar showed ${skippedAt} s`);
   // The plot and the most-played list have the plays too.
   assert.equal((await texts("most-played")).length > 0, true);
+  // The Engagement panel counts the same two plays: both chosen by the
+  // listener (a playlist of their own), one of them skipped; nothing came
+  // from a suggestion yet.
+  await driver.wait(async () => (await textIn("engagement-chosen-plays")) === "2", 10_000, "the Engagement panel does not count two plays");
+  assert.equal(await textIn("engagement-chosen-skips"), "1");
+  assert.equal(await textIn("engagement-skip-chosen"), "50 %");
+  assert.equal(await textIn("engagement-suggested-plays"), "0");
+  assert.equal(await textIn("engagement-skip-suggested"), "–");
+  assert.equal(await textIn("engagement-keep-rate"), "–");
+  assert.equal((await driver.findElements(byId("engagement-bar"))).length, 30, "one bar a day");
   await screenshot(driver, "e2e-history.png");
 });
 

@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use playgenie_core::db::{DayTotal, MostPlayed, PlayRow};
+use playgenie_core::engagement::{self, EngagementReport};
 use playgenie_core::history::{self, ImportReport};
 use tauri::State;
 
@@ -31,6 +32,19 @@ pub async fn listening_by_day(
     Ok(state
         .services
         .with_db(|db| db.listening_by_day(days.min(3_650), utc_offset_s))?)
+}
+
+/// What the suggestions earned (the Engagement panel), `days` back.
+#[tauri::command]
+pub async fn engagement(
+    state: State<'_, AppState>,
+    days: u32,
+    utc_offset_s: i32,
+) -> Reply<EngagementReport> {
+    let store = state.services.store();
+    Ok(state
+        .services
+        .with_db(|db| engagement::load(db, &store, days, utc_offset_s))?)
 }
 
 #[tauri::command]

@@ -23,6 +23,7 @@ pub const NAMES: &[&str] = &[
     "import_history",
     "recent_plays",
     "listening_by_day",
+    "engagement",
     "most_played",
     "play_tracks",
     "player_control",

@@ -11,6 +11,7 @@ import type {
   CoreEvent,
   Models,
   DayTotal,
+  EngagementReport,
   Exported,
   ExportFormat,
   Feedback,
@@ -130,6 +131,8 @@ export async function pickAndImportHistory(): Promise<HistoryImportReport | null
 export const recentPlays = (limit: number) => invoke<PlayRow[]>("recent_plays", { limit });
 export const listeningByDay = (days: number) =>
   invoke<DayTotal[]>("listening_by_day", { days, utcOffsetS: -new Date().getTimezoneOffset() * 60 });
+export const engagement = (days: number) =>
+  invoke<EngagementReport>("engagement", { days, utcOffsetS: -new Date().getTimezoneOffset() * 60 });
 export const mostPlayed = (limit: number) => invoke<MostPlayed[]>("most_played", { limit });
 
 // Playback.

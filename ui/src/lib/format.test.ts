@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { backendDetail, backendLabel, countFiles, endText, folderName, formatClock, formatListening, moved, selfTestSummary, totalFiles } from "./format";
+import { backendDetail, backendLabel, countFiles, endText, folderName, formatClock, formatListening, formatRate, moved, rateChange, selfTestSummary, totalFiles } from "./format";
 import type { BackendSummary } from "./types";
 
 const gpu: BackendSummary = {
@@ -73,6 +73,15 @@ describe("player and history formatting", () => {
   it("says how a play ended", () => {
     expect(endText("skipped", 42_000)).toBe("skipped at 0:42");
     expect(endText("finished", 180_000)).toBe("finished");
+  });
+  it("formats rates and their changes", () => {
+    expect(formatRate(1 / 3)).toBe("33 %");
+    expect(formatRate(null)).toBe("–");
+    expect(formatRate(Number.NaN)).toBe("–");
+    expect(rateChange(0.5, 0.25)).toBe("+25 pt");
+    expect(rateChange(0.2, 0.25)).toBe("−5 pt");
+    expect(rateChange(0.25, 0.25)).toBe("±0 pt");
+    expect(rateChange(0.25, null)).toBe("");
   });
   it("moves an item", () => {
     expect(moved(["a", "b", "c", "d"], 0, 2)).toEqual(["b", "c", "a", "d"]);

@@ -76,3 +76,16 @@ export function moved<T>(items: T[], from: number, to: number): T[] {
   copy.splice(to, 0, item);
   return copy;
 }
+
+/** A rate as a whole percentage ("33 %"), or "–" when there is nothing to rate. */
+export function formatRate(rate: number | null | undefined): string {
+  return rate == null || !Number.isFinite(rate) ? "–" : `${Math.round(rate * 100)} %`;
+}
+
+/** The change of a rate in percentage points ("+5 pt", "−3 pt"), or "" when either side is missing. */
+export function rateChange(now: number | null | undefined, before: number | null | undefined): string {
+  if (now == null || before == null) return "";
+  const points = Math.round((now - before) * 100);
+  if (points === 0) return "±0 pt";
+  return points > 0 ? `+${points} pt` : `−${-points} pt`;
+}

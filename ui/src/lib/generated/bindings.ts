@@ -428,6 +428,75 @@ unmatched: Array<[string, number]>,
 problems: Array<Problem>, };
 
 /**
+ * Listening on one day: from suggestions and from the listener's own
+ * choices.
+ */
+export type EngagementDay = { 
+/**
+ * `YYYY-MM-DD`, local.
+ */
+day: string, suggested_ms: number, chosen_ms: number, };
+
+/**
+ * The engagement figures over some plays and answers to suggestions.
+ */
+export type Engagement = { 
+/**
+ * Time heard from suggested tracks (suggestions played, or kept and
+ * played from the playlist) and from tracks the listener chose.
+ */
+suggested_ms: number, chosen_ms: number, suggested_plays: number, chosen_plays: number, 
+/**
+ * Plays the listener skipped (moved on before the end).
+ */
+suggested_skips: number, chosen_skips: number, 
+/**
+ * Suggestions kept and removed.
+ */
+kept: number, removed: number, 
+/**
+ * kept / (kept + removed); `None` before any answer.
+ */
+keep_rate: number | null, 
+/**
+ * Skips per play; `None` without plays.
+ */
+suggested_skip_rate: number | null, chosen_skip_rate: number | null, };
+
+/**
+ * The figures while one model version was the newest.
+ */
+export type VersionEngagement = { 
+/**
+ * `None`: before the first model (the cold start).
+ */
+version: number | null, 
+/**
+ * When it was saved (unix seconds).
+ */
+since: number | null, figures: Engagement, };
+
+/**
+ * What the listener sees of their engagement: every figure is computed on
+ * this machine from its own history and never leaves it.
+ */
+export type EngagementReport = { 
+/**
+ * The last `days` days that had plays, oldest first.
+ */
+days: Array<EngagementDay>, 
+/**
+ * Those days together.
+ */
+recent: Engagement, 
+/**
+ * Everything, per model version (oldest first): plays by the version
+ * that was newest when they started, answers by the version that made
+ * the suggestion.
+ */
+versions: Array<VersionEngagement>, };
+
+/**
  * What a person chooses for one completion.
  */
 export type CompleteOptions = { 
