@@ -3,7 +3,9 @@
 //! - [`data`]: the playlist-continuation sets (`tracks.tsv`, `train.jsonl`,
 //!   `valid.jsonl`), every problem named by file and line;
 //! - [`run`]: `bench run` (a model or baseline on a set, scored with the
-//!   set's metrics), `bench fine-tune` and `bench vae-speed`;
+//!   set's metrics) and `bench vae-speed`;
+//! - [`fine_tune`]: `bench fine-tune`, what fine-tuning on a listener's
+//!   episodes and their (simulated) skips and keeps is worth;
 //! - [`index`]: `bench index`, the analyser's speed and feature quality;
 //! - [`listen`]: its `--listen` part, the tagger's pass and what it is worth;
 //! - [`complete`]: `bench complete`, "Complete playlist" latency at scale;
@@ -14,6 +16,7 @@
 pub mod complete;
 pub mod data;
 pub mod error;
+pub mod fine_tune;
 pub mod fixture;
 pub mod index;
 pub mod listen;

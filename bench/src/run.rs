@@ -1,15 +1,15 @@
 //! `playgenie bench run`: train a model (the VAE or a baseline) on a
 //! playlist-continuation set, rank up to 500 tracks per evaluation case,
-//! write the rankings as JSONL and score them with the benchmark's metrics.
+//! write the rankings as JSONL and score them with the benchmark's metrics;
+//! and `bench vae-speed`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use playgenie_models::baselines::{self, Recommender};
-use playgenie_models::data::{Case, Playlist};
-use playgenie_models::metrics::{self, rank, Metrics, Report};
-use playgenie_models::vae::features as vae_features;
+use playgenie_models::data::Case;
+use playgenie_models::metrics::{self, rank, Report};
 use playgenie_models::vae::VaeConfig;
 use playgenie_models::vae::{self, EpochStats};
 use playgenie_models::ComputeBackend;
@@ -57,7 +57,7 @@ pub struct RunReport {
 /// Ranks every case with a trained VAE. As in the app, every play joins the
 /// history at once: the seeds of earlier cases count for later ones (never
 /// their held-out part).
-fn vae_rank(model: &mut vae::TrainedVae, cases: &[Case]) -> Result<Vec<Vec<u32>>> {
+pub(crate) fn vae_rank(model: &mut vae::TrainedVae, cases: &[Case]) -> Result<Vec<Vec<u32>>> {
     model.prepared.set_online_history(online_plays(cases));
     let queries: Vec<_> = cases.iter().map(Case::query).collect();
     let scores = model
@@ -326,127 +326,5 @@ pub fn vae_speed(data: &Path, config: &VaeConfig, repeats: usize) -> Result<Spee
         playlists: train.len(),
         chosen,
         cpu,
-    })
-}
-
-/// What fine-tuning on one programme's episodes did for its later ones.
-#[derive(Debug, Clone, Serialize)]
-pub struct LiftReport {
-    pub programme: String,
-    /// Training playlists of every other programme (the base model's).
-    pub base_playlists: usize,
-    /// The programme's training episodes (what fine-tuning adds).
-    pub programme_playlists: usize,
-    /// The programme's evaluation cases (its later episodes).
-    pub cases: usize,
-    /// The base model, knowing nothing of the programme.
-    pub base: Metrics,
-    /// The base weights, given the programme's episodes as history and
-    /// co-listening data but not trained on them.
-    pub base_with_data: Metrics,
-    /// Fine-tuned on the programme's episodes from the base weights.
-    pub tuned: Metrics,
-    pub base_s: f64,
-    pub tune_s: f64,
-}
-
-/// The on-device fine-tuning experiment: a base model is trained on every
-/// programme but one; it is then fine-tuned on that programme's training
-/// episodes, and all three variants are scored on the programme's later
-/// episodes (its evaluation cases). `programme` defaults to the one with
-/// the most evaluation cases.
-pub fn fine_tune_lift(
-    data: &Path,
-    programme: Option<&str>,
-    config: &VaeConfig,
-    tune_epochs: usize,
-) -> Result<LiftReport> {
-    let library = playlist_data::load_tracks(&data.join("tracks.tsv"))?;
-    let train = playlist_data::load_playlists(&data.join("train.jsonl"), &library)?;
-    let cases = playlist_data::load_cases(&data.join("valid.jsonl"), &library)?;
-    let programme = match programme {
-        Some(p) => p.to_owned(),
-        None => {
-            let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
-            for c in &cases {
-                if let Some(u) = c.user.as_deref() {
-                    *counts.entry(u).or_default() += 1;
-                }
-            }
-            counts
-                .into_iter()
-                .max_by_key(|(u, n)| (*n, std::cmp::Reverse(*u)))
-                .map(|(u, _)| u.to_owned())
-                .ok_or_else(|| {
-                    Error::Failed("no evaluation case names a programme (user)".into())
-                })?
-        }
-    };
-    let mine = |user: &Option<String>| user.as_deref() == Some(programme.as_str());
-    let others: Vec<Playlist> = train.iter().filter(|p| !mine(&p.user)).cloned().collect();
-    let all: Vec<Playlist> = train.clone();
-    let eval: Vec<Case> = cases.iter().filter(|c| mine(&c.user)).cloned().collect();
-    let episodes = train.len() - others.len();
-    if eval.is_empty() || episodes == 0 {
-        return Err(Error::Failed(format!(
-            "programme \"{programme}\" has {episodes} training episodes and {} evaluation cases; both must be non-zero",
-            eval.len()
-        )));
-    }
-    let backend = ComputeBackend::from_env();
-    let score = |model: &mut vae::TrainedVae| -> Result<Metrics> {
-        let ranked = vae_rank(model, &eval)?;
-        Ok(evaluate(&library, &eval, &ranked).overall)
-    };
-    let started = Instant::now();
-    let mut base = vae::fit(
-        &library.catalogue,
-        &others,
-        config,
-        backend.device(),
-        |_| {},
-    )
-    .map_err(|e| Error::Failed(e.to_string()))?;
-    let base_s = started.elapsed().as_secs_f64();
-    let base_metrics = score(&mut base)?;
-    let weights = base.weights().map_err(|e| Error::Failed(e.to_string()))?;
-    let mut prepared = vae_features::Prepared::new(
-        &library.catalogue,
-        &all,
-        base.config.model.neighbours,
-        base.config.model.buckets,
-    );
-    // The base weights hold trained residuals only for the tracks the base
-    // saw; the programme's other tracks keep their untrained start values,
-    // which must not count.
-    prepared.has_history = base.prepared.has_history.clone();
-    let mut with_data =
-        vae::TrainedVae::from_weights(base.config.clone(), prepared, &weights, backend.device())
-            .map_err(|e| Error::Failed(e.to_string()))?;
-    let with_data_metrics = score(&mut with_data)?;
-    let started = Instant::now();
-    let mut tune_config = base.config.clone();
-    tune_config.training.epochs = tune_epochs;
-    let mut tuned = vae::fit_from(
-        Some(&weights),
-        &library.catalogue,
-        &all,
-        &tune_config,
-        backend.device(),
-        |_| {},
-    )
-    .map_err(|e| Error::Failed(e.to_string()))?;
-    let tune_s = started.elapsed().as_secs_f64();
-    let tuned_metrics = score(&mut tuned)?;
-    Ok(LiftReport {
-        programme,
-        base_playlists: others.len(),
-        programme_playlists: episodes,
-        cases: eval.len(),
-        base: base_metrics,
-        base_with_data: with_data_metrics,
-        tuned: tuned_metrics,
-        base_s,
-        tune_s,
     })
 }

@@ -202,13 +202,28 @@ fn cancelling_stops_training_with_nothing_produced() {
 #[test]
 fn the_fine_tuning_experiment_runs_on_a_programme() {
     let dir = common::repo_dir().join("tests/data/triplej-mini");
-    let report = playgenie_bench::run::fine_tune_lift(&dir, None, &small(2), 2)
+    let report = playgenie_bench::fine_tune::fine_tune_lift(&dir, None, &small(2), 2, None)
         .expect("the experiment runs");
     assert!(
         report.cases > 0 && report.programme_playlists > 0,
         "{report:?}"
     );
-    for m in [&report.base, &report.base_with_data, &report.tuned] {
+    // The simulated listener heard the base's suggestions: something was
+    // heard or skipped in every session, and a session ends after at most
+    // 50 suggestions.
+    let f = &report.feedback;
+    assert!(f.sessions > 0 && f.heard + f.skipped >= f.sessions, "{f:?}");
+    assert!(f.heard + f.skipped <= 50 * f.sessions, "{f:?}");
+    assert_eq!(report.tuned.len(), 6, "every variant ran");
+    let variants = report.tuned.iter().map(|v| &v.metrics);
+    for m in [&report.base, &report.base_with_data]
+        .into_iter()
+        .chain(variants)
+    {
         assert!((0.0..=1.0).contains(&m.ndcg), "{report:?}");
+        assert!(
+            m.listen_min.is_finite() && m.listen_min >= 0.0,
+            "{report:?}"
+        );
     }
 }

@@ -20,8 +20,10 @@ pub struct BenchArgs {
 #[derive(Debug, Subcommand)]
 enum BenchWhat {
     /// The fine-tuning experiment: a VAE trained on every programme but
-    /// one, then fine-tuned on that programme's training episodes, scored
-    /// on its later episodes (its evaluation cases).
+    /// one; that programme's simulated listener hears its suggestions on
+    /// the programme's training episodes; fine-tuned variants (episodes
+    /// alone, then with kept and skipped suggestions) scored on its later
+    /// episodes (its evaluation cases) by NDCG and listen_min.
     FineTune {
         /// A benchmark set with programmes as users (triplej).
         #[arg(long)]
@@ -35,6 +37,9 @@ enum BenchWhat {
         /// Fine-tuning epochs (maximum).
         #[arg(long, default_value_t = 10)]
         tune_epochs: usize,
+        /// Fine-tuning learning rate (default: the base's).
+        #[arg(long)]
+        tune_lr: Option<f64>,
         #[arg(long)]
         json: bool,
     },
@@ -205,6 +210,7 @@ impl BenchArgs {
                 programme,
                 epochs,
                 tune_epochs,
+                tune_lr,
                 json,
             } => {
                 let config = VaeConfig::new().with_training(
@@ -212,36 +218,56 @@ impl BenchArgs {
                         .with_epochs(epochs)
                         .with_later_seeds_only(true),
                 );
-                let r = playgenie_bench::run::fine_tune_lift(
+                let r = playgenie_bench::fine_tune::fine_tune_lift(
                     &data,
                     programme.as_deref(),
                     &config,
                     tune_epochs,
+                    tune_lr,
                 )?;
                 if json {
                     print_json(&r);
                 } else {
                     println!(
-                        "programme {}: base trained on {} other playlists in {:.0} s; fine-tuned on its {} episodes in {:.0} s; {} later episodes scored",
-                        r.programme, r.base_playlists, r.base_s, r.programme_playlists, r.tune_s, r.cases
+                        "programme {}: base trained on {} other playlists in {:.0} s; {} episodes to fine-tune on; {} later episodes scored",
+                        r.programme, r.base_playlists, r.base_s, r.programme_playlists, r.cases
                     );
-                    println!("{:<28} {:>8} {:>8} {:>8}", "", "NDCG", "R-prec", "HR@10");
-                    for (name, m) in [
+                    println!(
+                        "simulated listening on its episodes (first {} tracks as the seed, the base given its episodes suggests): {} sessions, {} suggestions heard, {} skipped",
+                        playgenie_bench::fine_tune::FEEDBACK_SEED,
+                        r.feedback.sessions,
+                        r.feedback.heard,
+                        r.feedback.skipped
+                    );
+                    println!(
+                        "{:<32} {:>8} {:>8} {:>8} {:>10} {:>6} {:>7}",
+                        "", "NDCG", "R-prec", "HR@10", "listen_min", "epoch", "s"
+                    );
+                    let fixed = [
                         ("base", &r.base),
                         ("base + its episodes as data", &r.base_with_data),
-                        ("fine-tuned", &r.tuned),
-                    ] {
+                    ];
+                    for (name, m) in fixed {
                         println!(
-                            "{name:<28} {:>8.4} {:>8.4} {:>8.4}",
-                            m.ndcg, m.r_prec, m.hr10
+                            "{name:<32} {:>8.4} {:>8.4} {:>8.4} {:>10.2}",
+                            m.ndcg, m.r_prec, m.hr10, m.listen_min
                         );
                     }
-                    println!(
-                        "lift of fine-tuning: {:+.4} NDCG over the base ({:.2}x), {:+.4} over the base given the same data",
-                        r.tuned.ndcg - r.base.ndcg,
-                        r.tuned.ndcg / r.base.ndcg.max(1e-9),
-                        r.tuned.ndcg - r.base_with_data.ndcg
-                    );
+                    for v in &r.tuned {
+                        let m = &v.metrics;
+                        println!(
+                            "{:<32} {:>8.4} {:>8.4} {:>8.4} {:>10.2} {:>6} {:>7.0}",
+                            v.name, m.ndcg, m.r_prec, m.hr10, m.listen_min, v.best_epoch, v.seconds
+                        );
+                    }
+                    if let Some(best) = r.tuned.last() {
+                        println!(
+                            "lift of the app's fine-tune: {:+.4} NDCG ({:+.1} %) and {:+.2} listen_min over the base given the same data",
+                            best.metrics.ndcg - r.base_with_data.ndcg,
+                            100.0 * (best.metrics.ndcg / r.base_with_data.ndcg.max(1e-9) - 1.0),
+                            best.metrics.listen_min - r.base_with_data.listen_min
+                        );
+                    }
                 }
                 Ok(ExitCode::SUCCESS)
             }
