@@ -81,42 +81,48 @@ struct Signals {
     kept: bool,
     /// Skipped suggestions are the episode's negatives, under this loss.
     skips: Option<NegativeLoss>,
+    /// The fine-tune is for the programme: judged on its latest episodes,
+    /// which make up half of each epoch (`TrainingConfig::focus_user`).
+    focus: bool,
 }
 
 /// The variants, in the order they are printed: the last is what the app
 /// does.
-fn variants() -> [Signals; 6] {
+fn variants() -> [Signals; 7] {
+    let signals = |name, kept, skips, focus| Signals {
+        name,
+        kept,
+        skips,
+        focus,
+    };
     [
-        Signals {
-            name: "fine-tuned on its episodes",
-            kept: false,
-            skips: None,
-        },
-        Signals {
-            name: "+ kept suggestions x2",
-            kept: true,
-            skips: None,
-        },
-        Signals {
-            name: "+ skips, unlikelihood",
-            kept: false,
-            skips: Some(NegativeLoss::Unlikelihood(1.0)),
-        },
-        Signals {
-            name: "+ skips, pairwise",
-            kept: false,
-            skips: Some(NegativeLoss::Pairwise(1.0)),
-        },
-        Signals {
-            name: "+ skips, pairwise x0.3",
-            kept: false,
-            skips: Some(NegativeLoss::Pairwise(0.3)),
-        },
-        Signals {
-            name: "+ kept + skips (the app)",
-            kept: true,
-            skips: Some(NegativeLoss::DEFAULT),
-        },
+        signals("fine-tuned on its episodes", false, None, false),
+        signals("+ kept suggestions x2", true, None, false),
+        signals(
+            "+ skips, unlikelihood",
+            false,
+            Some(NegativeLoss::Unlikelihood(1.0)),
+            false,
+        ),
+        signals(
+            "+ skips, pairwise",
+            false,
+            Some(NegativeLoss::Pairwise(1.0)),
+            false,
+        ),
+        signals("focused on the programme", false, None, true),
+        signals(
+            "focused + skips, pairwise",
+            false,
+            Some(NegativeLoss::Pairwise(1.0)),
+            true,
+        ),
+        signals(
+            "focused + kept + skips",
+            true,
+            Some(NegativeLoss::DEFAULT),
+            true,
+        ),
     ]
 }
 
@@ -266,6 +272,7 @@ pub fn fine_tune_lift(
             tune_config.training.learning_rate = lr;
         }
         tune_config.training.negatives = Some(signals.skips.clone().unwrap_or(NegativeLoss::Off));
+        tune_config.training.focus_user = signals.focus.then(|| programme.clone());
         let lists = with_feedback(&train, &listened, &signals);
         let mut model = vae::fit_from(
             Some(&weights),

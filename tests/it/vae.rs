@@ -214,7 +214,7 @@ fn the_fine_tuning_experiment_runs_on_a_programme() {
     let f = &report.feedback;
     assert!(f.sessions > 0 && f.heard + f.skipped >= f.sessions, "{f:?}");
     assert!(f.heard + f.skipped <= 50 * f.sessions, "{f:?}");
-    assert_eq!(report.tuned.len(), 6, "every variant ran");
+    assert_eq!(report.tuned.len(), 7, "every variant ran");
     let variants = report.tuned.iter().map(|v| &v.metrics);
     for m in [&report.base, &report.base_with_data]
         .into_iter()

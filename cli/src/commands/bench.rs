@@ -260,9 +260,14 @@ impl BenchArgs {
                             v.name, m.ndcg, m.r_prec, m.hr10, m.listen_min, v.best_epoch, v.seconds
                         );
                     }
-                    if let Some(best) = r.tuned.last() {
+                    if let Some(best) = r
+                        .tuned
+                        .iter()
+                        .max_by(|a, b| a.metrics.ndcg.total_cmp(&b.metrics.ndcg))
+                    {
                         println!(
-                            "lift of the app's fine-tune: {:+.4} NDCG ({:+.1} %) and {:+.2} listen_min over the base given the same data",
+                            "lift of the best fine-tune ({}): {:+.4} NDCG ({:+.1} %) and {:+.2} listen_min over the base given the same data",
+                            best.name,
                             best.metrics.ndcg - r.base_with_data.ndcg,
                             100.0 * (best.metrics.ndcg / r.base_with_data.ndcg.max(1e-9) - 1.0),
                             best.metrics.listen_min - r.base_with_data.listen_min

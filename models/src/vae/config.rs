@@ -86,11 +86,20 @@ pub struct TrainingConfig {
     /// personal model of a few albums still takes enough optimiser steps.
     /// `None`: one pass over the playlists.
     pub min_batches: Option<usize>,
+    /// Fine-tuning for one listener: validation is this user's latest
+    /// playlists, and theirs make up at least [`FOCUS_SHARE`] of each
+    /// epoch's examples (cut again as often as needed). `None`: every
+    /// playlist alike.
+    pub focus_user: Option<String>,
     /// How tracks turned down in a context (early skips, removed
     /// suggestions) enter the loss; `None` (what checkpoints saved before
     /// the term existed read as): [`NegativeLoss::DEFAULT`].
     pub negatives: Option<NegativeLoss>,
 }
+
+/// The least share of an epoch's examples the focus user's playlists make
+/// up under [`TrainingConfig::focus_user`].
+pub const FOCUS_SHARE: f64 = 0.5;
 
 impl TrainingConfig {
     /// The negative term in use.

@@ -13,6 +13,7 @@ use burn::tensor::{Device, Tensor};
 use serde::Serialize;
 
 use super::batch::{build_batch, cut, Example, CUTOFF_REACH_S, SEED_LENGTHS};
+use super::config::FOCUS_SHARE;
 use super::features::Prepared;
 use super::inference::TrainedVae;
 use super::rng::Rng;
@@ -157,12 +158,22 @@ pub fn fit_cancellable(
     // training example a cutoff up to 13 weeks back (as far as a benchmark
     // period reaches past its training data) with seeds only after it.
     let views = config.training.later_seeds_only && prepared.timed;
-    let mut n_valid = order.len() / 20;
+    // A fine-tune for one listener is judged on their latest playlists.
+    let focus = config.training.focus_user.as_deref();
+    let mine = |i: usize| focus.is_some_and(|u| train[i].user.as_deref() == Some(u));
+    let focus_order: Vec<usize> = order.iter().copied().filter(|i| mine(*i)).collect();
+    let focus = focus.filter(|_| focus_order.len() >= 2);
+    let judged: &[usize] = if focus.is_some() {
+        &focus_order
+    } else {
+        &order
+    };
+    let mut n_valid = judged.len() / 20;
     if views {
         // Validation then spans that reach too: what the weights learn must
         // still hold 13 weeks on.
-        let end = order.last().and_then(|i| train[*i].timestamp).unwrap_or(0);
-        n_valid = order
+        let end = judged.last().and_then(|i| train[*i].timestamp).unwrap_or(0);
+        n_valid = judged
             .iter()
             .filter(|i| {
                 train[**i]
@@ -171,8 +182,15 @@ pub fn fit_cancellable(
             })
             .count();
     }
-    let n_valid = n_valid.clamp(1, order.len() - 1);
-    let (fit_set, valid_set) = order.split_at(order.len() - n_valid);
+    let n_valid = n_valid.clamp(1, judged.len() - 1);
+    let valid_set: Vec<usize> = judged[judged.len() - n_valid..].to_vec();
+    let held_out: std::collections::HashSet<usize> = valid_set.iter().copied().collect();
+    let fit_set: Vec<usize> = order
+        .iter()
+        .copied()
+        .filter(|i| !held_out.contains(i))
+        .collect();
+    let focus_fit: Vec<usize> = fit_set.iter().copied().filter(|i| mine(*i)).collect();
     device.seed(config.training.seed);
     let ad = device.clone().autodiff();
     let mut model = Vae::new(config, prepared.content_dims, prepared.n_tracks, &ad);
@@ -199,7 +217,7 @@ pub fn fit_cancellable(
     let mut valid_examples: Vec<Example<'_>> = Vec::with_capacity(valid_set.len());
     let mut valid_prefixes = vec![u32::MAX; train.len()];
     let valid_cutoff = valid_set.first().and_then(|i| train[*i].timestamp);
-    for &i in valid_set {
+    for &i in &valid_set {
         if let Some(mut e) = cut(&train[i], &mut vrng) {
             valid_prefixes[i] = e.seed.len() as u32;
             e.cutoff = valid_cutoff.filter(|_| views);
@@ -209,7 +227,7 @@ pub fn fit_cancellable(
     // The listener's turned-down tracks are judged too: a cut of every
     // training playlist that has some joins the validation cuts, so a
     // candidate that ranks them high again loses to one that does not.
-    for &i in fit_set {
+    for &i in &fit_set {
         if !train[i].negatives.is_empty() {
             if let Some(mut e) = cut(&train[i], &mut vrng) {
                 valid_prefixes[i] = e.seed.len() as u32;
@@ -309,6 +327,21 @@ pub fn fit_cancellable(
             .iter()
             .filter_map(|i| cut(&train[*i], &mut rng))
             .collect();
+        if focus.is_some() && !focus_fit.is_empty() {
+            // The listener's own playlists: at least FOCUS_SHARE of the epoch.
+            let others = (fit_set.len() - focus_fit.len()) as f64;
+            let wanted = (others * FOCUS_SHARE / (1.0 - FOCUS_SHARE)).ceil() as usize;
+            let mut have = focus_fit.len();
+            while have < wanted {
+                let more: Vec<Example<'_>> = focus_fit
+                    .iter()
+                    .filter_map(|i| cut(&train[*i], &mut rng))
+                    .take(wanted - have)
+                    .collect();
+                have += more.len();
+                examples.extend(more);
+            }
+        }
         let wanted = config
             .training
             .min_batches
