@@ -263,11 +263,7 @@ pub fn load(db: &Db, store: &ModelStore, days: u32, utc_offset_s: i32) -> Result
         .iter()
         .map(|m| (m.version, m.created_at))
         .collect();
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default();
-    let since_ms = now_ms - i64::from(days.min(MAX_DAYS)) * 86_400_000;
+    let since_ms = (crate::db::now() - i64::from(days.min(MAX_DAYS)) * 86_400) * 1000;
     Ok(report(
         &db.engaged_plays(utc_offset_s)?,
         &db.feedback_rows()?,

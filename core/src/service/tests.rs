@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use playgenie_models::{ComputeBackend, DevicePreference};
 
 use super::training::{Due, FINE_TUNE_AFTER};
-use super::Services;
+use super::{now, Services};
 use crate::db::{EndReason, EntryOrigin, Feedback, NewPlay, PlaySource};
 use crate::genie::TrainMode;
 use crate::testing::{write_tone, write_tone_of};
@@ -447,11 +447,30 @@ fn a_small_library_is_heard_first_and_the_model_trains_once_with_the_ear() {
         })));
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or_default()
+/// [`artists_fixture`] indexed, with its first model trained: the artist
+/// of every track, and each artist's tracks in id order (`[a]` is
+/// "Artist a").
+fn trained_artists() -> (
+    Fixture,
+    std::collections::HashMap<i64, String>,
+    Vec<Vec<i64>>,
+) {
+    let fx = artists_fixture();
+    fx.services.add_library_folder(&fx.music).expect("add");
+    fx.trained(1);
+    fx.idle();
+    let artists = fx.artists();
+    let mut ids: Vec<i64> = artists.keys().copied().collect();
+    ids.sort();
+    let by_artist = (0..ARTISTS)
+        .map(|a| {
+            ids.iter()
+                .copied()
+                .filter(|id| artists[id] == format!("Artist {a}"))
+                .collect()
+        })
+        .collect();
+    (fx, artists, by_artist)
 }
 
 /// How often each artist is suggested across `completions`, as shares.
@@ -472,24 +491,12 @@ const K: usize = 6;
 
 #[test]
 fn a_listener_who_skips_one_artist_gets_less_of_it_after_the_automatic_fine_tune() {
-    let fx = artists_fixture();
-    fx.services.add_library_folder(&fx.music).expect("add");
-    fx.trained(1);
-    fx.idle();
-    let artists = fx.artists();
-    let mut ids: Vec<i64> = artists.keys().copied().collect();
-    ids.sort();
+    let (fx, artists, by_artist) = trained_artists();
     // One playlist per artist: its first two tracks.
-    let playlists: Vec<i64> = (0..ARTISTS)
-        .map(|a| {
-            let mine: Vec<i64> = ids
-                .iter()
-                .copied()
-                .filter(|id| artists[id] == format!("Artist {a}"))
-                .take(2)
-                .collect();
-            fx.playlist(&format!("Mix {a}"), &mine)
-        })
+    let playlists: Vec<i64> = by_artist
+        .iter()
+        .enumerate()
+        .map(|(a, mine)| fx.playlist(&format!("Mix {a}"), &mine[..2]))
         .collect();
     let complete_all = || -> Vec<crate::genie::Completion> {
         playlists.iter().map(|p| fx.complete(*p, K)).collect()
@@ -577,20 +584,8 @@ fn a_listener_who_skips_one_artist_gets_less_of_it_after_the_automatic_fine_tune
 
 #[test]
 fn removed_suggestions_never_return_and_rank_lower_for_a_similar_playlist_after_a_fine_tune() {
-    let fx = artists_fixture();
-    fx.services.add_library_folder(&fx.music).expect("add");
-    fx.trained(1);
-    fx.idle();
-    let artists = fx.artists();
-    let mut ids: Vec<i64> = artists.keys().copied().collect();
-    ids.sort();
-    let of = |a: usize| -> Vec<i64> {
-        ids.iter()
-            .copied()
-            .filter(|id| artists[id] == format!("Artist {a}"))
-            .collect()
-    };
-    let (first, second) = (of(0), of(1));
+    let (fx, _, by_artist) = trained_artists();
+    let (first, second) = (&by_artist[0], &by_artist[1]);
     let mix = fx.playlist("Mix", &[first[0], second[0]]);
     // A similar playlist: the same two artists, other tracks.
     let similar = [first[1], second[1]];

@@ -45,6 +45,21 @@ pub(super) fn engaged_ndcg(ranked: &[u32], e: &Example<'_>) -> f64 {
     ndcg - cost / total
 }
 
+/// `count` more training cuts of the playlists `from` (indices into
+/// `train`), going round them in order as often as needed.
+fn more_cuts<'a>(
+    train: &'a [Playlist],
+    from: &[usize],
+    count: usize,
+    rng: &mut Rng,
+) -> Vec<Example<'a>> {
+    from.iter()
+        .cycle()
+        .take(count)
+        .filter_map(|i| cut(&train[*i], rng))
+        .collect()
+}
+
 /// Training could not produce a usable model.
 #[derive(Debug, thiserror::Error)]
 pub enum VaeError {
@@ -217,23 +232,15 @@ pub fn fit_cancellable(
     let mut valid_examples: Vec<Example<'_>> = Vec::with_capacity(valid_set.len());
     let mut valid_prefixes = vec![u32::MAX; train.len()];
     let valid_cutoff = valid_set.first().and_then(|i| train[*i].timestamp);
-    for &i in &valid_set {
+    // The listener's turned-down tracks are judged too: a cut of every
+    // training playlist that has some joins the validation cuts, so a
+    // candidate that ranks them high again loses to one that does not.
+    let judged_negatives = fit_set.iter().filter(|i| !train[**i].negatives.is_empty());
+    for &i in valid_set.iter().chain(judged_negatives) {
         if let Some(mut e) = cut(&train[i], &mut vrng) {
             valid_prefixes[i] = e.seed.len() as u32;
             e.cutoff = valid_cutoff.filter(|_| views);
             valid_examples.push(e);
-        }
-    }
-    // The listener's turned-down tracks are judged too: a cut of every
-    // training playlist that has some joins the validation cuts, so a
-    // candidate that ranks them high again loses to one that does not.
-    for &i in &fit_set {
-        if !train[i].negatives.is_empty() {
-            if let Some(mut e) = cut(&train[i], &mut vrng) {
-                valid_prefixes[i] = e.seed.len() as u32;
-                e.cutoff = valid_cutoff.filter(|_| views);
-                valid_examples.push(e);
-            }
         }
     }
     let valid_prefixes = views.then_some(valid_prefixes);
@@ -327,32 +334,20 @@ pub fn fit_cancellable(
             .iter()
             .filter_map(|i| cut(&train[*i], &mut rng))
             .collect();
-        if focus.is_some() && !focus_fit.is_empty() {
+        if focus.is_some() {
             // The listener's own playlists: at least FOCUS_SHARE of the epoch.
             let others = (fit_set.len() - focus_fit.len()) as f64;
             let wanted = (others * FOCUS_SHARE / (1.0 - FOCUS_SHARE)).ceil() as usize;
-            let mut have = focus_fit.len();
-            while have < wanted {
-                let more: Vec<Example<'_>> = focus_fit
-                    .iter()
-                    .filter_map(|i| cut(&train[*i], &mut rng))
-                    .take(wanted - have)
-                    .collect();
-                have += more.len();
-                examples.extend(more);
-            }
+            let more = wanted.saturating_sub(focus_fit.len());
+            examples.extend(more_cuts(train, &focus_fit, more, &mut rng));
         }
         let wanted = config
             .training
             .min_batches
             .map_or(0, |m| m * config.training.batch);
-        while !examples.is_empty() && examples.len() < wanted {
-            let more: Vec<Example<'_>> = fit_set
-                .iter()
-                .filter_map(|i| cut(&train[*i], &mut rng))
-                .take(wanted - examples.len())
-                .collect();
-            examples.extend(more);
+        if !examples.is_empty() {
+            let more = wanted.saturating_sub(examples.len());
+            examples.extend(more_cuts(train, &fit_set, more, &mut rng));
         }
         // This epoch's seeds of every playlist, for examples with a cutoff.
         let prefixes: Option<Vec<u32>> = views.then(|| {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { backendDetail, backendLabel, countFiles, endText, folderName, formatClock, formatListening, formatRate, moved, rateChange, selfTestSummary, totalFiles } from "./format";
+import { backendDetail, backendLabel, countFiles, endText, folderName, formatClock, formatListening, formatRate, lastDays, moved, rateChange, selfTestSummary, totalFiles } from "./format";
 import type { BackendSummary } from "./types";
 
 const gpu: BackendSummary = {
@@ -73,6 +73,10 @@ describe("player and history formatting", () => {
   it("says how a play ended", () => {
     expect(endText("skipped", 42_000)).toBe("skipped at 0:42");
     expect(endText("finished", 180_000)).toBe("finished");
+  });
+  it("lists the last days, oldest first, across a month's end", () => {
+    const days = lastDays(3, new Date(2026, 11, 1));
+    expect(days.map((d) => d.day)).toEqual(["2026-11-29", "2026-11-30", "2026-12-01"]);
   });
   it("formats rates and their changes", () => {
     expect(formatRate(1 / 3)).toBe("33 %");

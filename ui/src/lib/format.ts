@@ -77,6 +77,18 @@ export function moved<T>(items: T[], from: number, to: number): T[] {
   return copy;
 }
 
+/** The last `n` local days, oldest first: the `YYYY-MM-DD` key the core
+ * uses for a day and a short label ("Dec 2"). */
+export function lastDays(n: number, today: Date = new Date()): { day: string; label: string }[] {
+  const out: { day: string; label: string }[] = [];
+  for (let i = n - 1; i >= 0; i--) {
+    const d = new Date(today.getFullYear(), today.getMonth(), today.getDate() - i);
+    const day = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+    out.push({ day, label: d.toLocaleDateString(undefined, { month: "short", day: "numeric" }) });
+  }
+  return out;
+}
+
 /** A rate as a whole percentage ("33 %"), or "–" when there is nothing to rate. */
 export function formatRate(rate: number | null | undefined): string {
   return rate == null || !Number.isFinite(rate) ? "–" : `${Math.round(rate * 100)} %`;
