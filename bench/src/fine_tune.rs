@@ -86,8 +86,9 @@ struct Signals {
     focus: bool,
 }
 
-/// The variants, in the order they are printed: the last is what the app
-/// does.
+/// The variants, in the order they are printed: each signal alone, then
+/// what the app does (kept suggestions and pairwise skips, no focus), then
+/// the focus option the app leaves off.
 fn variants() -> [Signals; 7] {
     let signals = |name, kept, skips, focus| Signals {
         name,
@@ -110,13 +111,13 @@ fn variants() -> [Signals; 7] {
             Some(NegativeLoss::Pairwise(1.0)),
             false,
         ),
-        signals("focused on the programme", false, None, true),
         signals(
-            "focused + skips, pairwise",
-            false,
-            Some(NegativeLoss::Pairwise(1.0)),
+            "+ kept + skips (the app)",
             true,
+            Some(NegativeLoss::DEFAULT),
+            false,
         ),
+        signals("focused on the programme", false, None, true),
         signals(
             "focused + kept + skips",
             true,
