@@ -99,6 +99,7 @@ pub fn run(
                 artist_window: 3,
                 exclude: Vec::new(),
                 exclude_tags: Vec::new(),
+                never: Default::default(),
                 at: 1_700_000_000,
                 utc_offset_s: 0,
                 rescore_every,

@@ -57,6 +57,21 @@ enum Command {
     Complete(complete::CompleteArgs),
     /// Keep or remove a suggestion, as the app's ✓ and ✕ do.
     Feedback(feedback::FeedbackArgs),
+    /// Genie radio as a plan: from a track, album, artist, playlist or tag,
+    /// continued by what was heard, for N minutes.
+    Radio(radio::RadioArgs),
+    /// A path from one track to another in N steps, each a good track for
+    /// you, evenly on the way in sound.
+    Path(path::PathArgs),
+    /// Smart playlists: saved rules over tags, tempo, key, loudness, year,
+    /// plays and skips, evaluated live.
+    Smart(smart::SmartArgs),
+    /// The "never suggest" list every mode respects: folders, artists,
+    /// albums, tags.
+    Exclude(exclude::ExcludeArgs),
+    /// Songs in the library in more than one version, and which one is
+    /// suggested.
+    Versions(versions::VersionsArgs),
     /// Train the model on the library and the listening history: a
     /// fine-tune of the model in use by default, from scratch with --full,
     /// or what the app would do by itself with --auto.
@@ -114,6 +129,11 @@ fn run(command: Command) -> Outcome {
         Command::History(args) => args.run(core()?),
         Command::Complete(args) => args.run(core()?),
         Command::Feedback(args) => args.run(core()?),
+        Command::Radio(args) => args.run(core()?),
+        Command::Path(args) => args.run(core()?),
+        Command::Smart(args) => args.run(core()?),
+        Command::Exclude(args) => args.run(core()?),
+        Command::Versions(args) => args.run(core()?),
         Command::Train(args) => args.run(core()?),
         Command::Model(args) => args.run(core()?),
         Command::Play(args) => args.run(core()?),

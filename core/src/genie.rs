@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::AtomicBool;
 
-use playgenie_models::baselines::{block_weights, standardise};
+use playgenie_models::baselines::{block_weights, standardise, standardise_rows};
 use playgenie_models::data::{Catalogue, Playlist, Query, Track};
 use playgenie_models::listener::LISTENER_VERSION;
 use playgenie_models::musicnn::{EMBEDDING, TAGS};
@@ -26,7 +26,11 @@ use crate::db::{Db, Listening, ModelPlay, ModelTrack};
 use crate::ear;
 use crate::engagement::{self, Judgement};
 use crate::error::{Error, Result};
+use crate::exclusions::Exclusions;
 use crate::model_store::{Checkpoint, ModelStore, TrainedOn};
+use crate::path;
+use crate::radio;
+use crate::versions::{Song, Versions};
 
 /// The listener, as the model's "user".
 const ME: &str = "me";
@@ -435,6 +439,8 @@ pub struct Request {
     /// Tags and genres never to suggest: a track whose top tags (the
     /// learned ear's) or genre tag carry one is left out ([`ear::has_tag`]).
     pub exclude_tags: Vec<String>,
+    /// The listener's "never suggest" list, for every request.
+    pub never: Exclusions,
     /// When the request is made (unix seconds, UTC): recency counts
     /// from here.
     pub at: i64,
@@ -445,6 +451,51 @@ pub struct Request {
     /// see [`Request::rescore_for`]).
     pub rescore_every: usize,
 }
+
+/// A path from one track to another.
+#[derive(Debug, Clone)]
+pub struct PathRequest {
+    pub from: i64,
+    pub to: i64,
+    /// Tracks the path passes through, in order.
+    pub via: Vec<i64>,
+    /// Tracks in all, both ends included.
+    pub steps: usize,
+    pub never: Exclusions,
+    /// Unix seconds, UTC.
+    pub at: i64,
+    pub utc_offset_s: i64,
+}
+
+/// One step of a path.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct PathStep {
+    pub track_id: i64,
+    pub title: String,
+    pub artist: String,
+    pub album: String,
+    pub duration_s: Option<f64>,
+    /// How far along the path, 0 (the start) to 1 (the end).
+    pub along: f32,
+    /// An end or a waypoint the listener chose.
+    pub stop: bool,
+    /// Why it sits where it does.
+    pub reasons: Vec<String>,
+}
+
+/// A planned path.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct PathPlan {
+    pub steps: Vec<PathStep>,
+    pub model_version: Option<u32>,
+    pub answered_by: String,
+    pub millis: f64,
+}
+
+/// The most tracks of an artist or a tag a radio starts from.
+pub const RADIO_SEED: usize = 10;
 
 /// The most tracks one request may ask for.
 pub const MAX_K: usize = 1000;
@@ -539,6 +590,8 @@ pub struct Genie {
     heard_tags: Vec<Vec<String>>,
     model: Option<(u32, TrainedVae)>,
     artists: Vec<u32>,
+    /// The songs with several versions in the library: one is suggested.
+    versions: Versions,
     /// Why there is no model, when there is none.
     pub no_model: Option<String>,
 }
@@ -608,6 +661,7 @@ impl Genie {
                     .unwrap_or_default()
             })
             .collect();
+        let versions = find_versions(&data, &db.preferred_versions()?);
         Ok(Self {
             data,
             content,
@@ -615,7 +669,275 @@ impl Genie {
             heard_tags,
             model,
             artists,
+            versions,
             no_model,
+        })
+    }
+
+    /// The library's songs with more than one version, as database ids,
+    /// the one suggested first.
+    pub fn version_groups(&self) -> Vec<Vec<i64>> {
+        self.versions
+            .groups()
+            .iter()
+            .map(|g| g.iter().map(|&i| self.data.ids[i as usize]).collect())
+            .collect()
+    }
+
+    /// The tracks a radio from `start` continues (database ids, the first
+    /// plays first): the track; the album in order; the artist's or the
+    /// tag's most played (at most [`RADIO_SEED`]). A playlist's entries
+    /// are the database's to read, so `Start::Playlist` gives none here.
+    pub fn radio_seed(&self, start: &radio::Start) -> Vec<i64> {
+        use playgenie_formats::normalize::{artist_key, fold};
+        let mut plays = vec![0usize; self.data.tracks.len()];
+        for p in &self.data.plays {
+            if let Some(&i) = self.data.index.get(&p.track_id) {
+                plays[i as usize] += 1;
+            }
+        }
+        let most_played = |keep: &dyn Fn(usize, &ModelTrack) -> bool| -> Vec<i64> {
+            let mut found: Vec<usize> = (0..self.data.tracks.len())
+                .filter(|&i| keep(i, &self.data.tracks[i]))
+                .collect();
+            found.sort_by_key(|&i| (std::cmp::Reverse(plays[i]), i));
+            found
+                .into_iter()
+                .take(RADIO_SEED)
+                .map(|i| self.data.ids[i])
+                .collect()
+        };
+        match start {
+            radio::Start::Track(id) => self
+                .data
+                .index
+                .contains_key(id)
+                .then_some(*id)
+                .into_iter()
+                .collect(),
+            radio::Start::Album(name) => {
+                let wanted = fold(name);
+                let mut found: Vec<&ModelTrack> = self
+                    .data
+                    .tracks
+                    .iter()
+                    .filter(|t| !wanted.is_empty() && fold(&t.album) == wanted)
+                    .collect();
+                found.sort_by_key(|t| {
+                    (
+                        t.disc_no.unwrap_or(1),
+                        t.track_no.unwrap_or(u32::MAX),
+                        t.title.clone(),
+                    )
+                });
+                found.iter().map(|t| t.id).collect()
+            }
+            radio::Start::Artist(name) => {
+                let wanted = artist_key(name);
+                most_played(&|_, t| {
+                    !wanted.is_empty()
+                        && std::iter::once(t.artist.as_str())
+                            .chain(t.album_artist.as_deref())
+                            .any(|a| artist_key(a) == wanted)
+                })
+            }
+            radio::Start::Tag(tag) => {
+                most_played(&|i, t| ear::has_tag(tag, &self.top_tags[i], t.genre.as_deref()))
+            }
+            radio::Start::Playlist(_) => Vec::new(),
+        }
+    }
+
+    /// The other versions of track `id`'s song (empty when none).
+    pub fn other_versions(&self, id: i64) -> Vec<i64> {
+        self.data.index.get(&id).map_or_else(Vec::new, |&i| {
+            self.versions
+                .of(i)
+                .iter()
+                .filter(|&&t| t != i)
+                .map(|&t| self.data.ids[t as usize])
+                .collect()
+        })
+    }
+
+    /// Tracks no suggestion may be, for a playlist holding `seed`: the
+    /// request's own exclusions, its tags, the "never suggest" list, and
+    /// every version of a song but the preferred (none of the seed's songs).
+    fn banned(&self, seed: &[u32], request: &Request) -> Vec<u32> {
+        self.banned_by(
+            seed,
+            &request.exclude,
+            &request.exclude_tags,
+            &request.never,
+        )
+    }
+
+    /// [`Genie::banned`] from its parts.
+    fn banned_by(
+        &self,
+        seed: &[u32],
+        exclude: &[i64],
+        exclude_tags: &[String],
+        never: &Exclusions,
+    ) -> Vec<u32> {
+        let mut out: Vec<u32> = exclude
+            .iter()
+            .filter_map(|id| self.data.index.get(id).copied())
+            .collect();
+        out.extend(self.versions.exclusions_for(seed));
+        if !exclude_tags.is_empty() || !never.is_empty() {
+            out.extend(
+                self.data
+                    .tracks
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, t)| {
+                        let tags = &self.top_tags[*i];
+                        never.excludes(t, tags)
+                            || exclude_tags
+                                .iter()
+                                .any(|tag| ear::has_tag(tag, tags, t.genre.as_deref()))
+                    })
+                    .map(|(i, _)| i as u32),
+            );
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// A path from `request.from` to `request.to` through its waypoints:
+    /// steps even along the way in sound (and in the model's track space
+    /// when there is a model), each a good track for this listener, none
+    /// on the "never suggest" list, one version of a song at most.
+    pub fn path(&self, request: &PathRequest) -> Result<PathPlan> {
+        let started = std::time::Instant::now();
+        if !(path::MIN_STEPS..=path::MAX_STEPS).contains(&request.steps) {
+            return Err(Error::Invalid(format!(
+                "a path has {} to {} tracks, its ends included, not {}",
+                path::MIN_STEPS,
+                path::MAX_STEPS,
+                request.steps
+            )));
+        }
+        let ids: Vec<i64> = std::iter::once(request.from)
+            .chain(request.via.iter().copied())
+            .chain(std::iter::once(request.to))
+            .collect();
+        let mut stops = Vec::with_capacity(ids.len());
+        for id in &ids {
+            let &i = self.data.index.get(id).ok_or_else(|| {
+                Error::Invalid(format!(
+                    "track {id} is not an analysed track of the library; a path needs tracks PlayGenie has heard"
+                ))
+            })?;
+            if stops.contains(&i) {
+                return Err(Error::Invalid(format!(
+                    "track {id} is on the path twice; its ends and waypoints must differ"
+                )));
+            }
+            stops.push(i);
+        }
+        if stops.len() > request.steps {
+            return Err(Error::Invalid(format!(
+                "{} stops do not fit in a path of {} tracks",
+                stops.len(),
+                request.steps
+            )));
+        }
+        let n = self.data.tracks.len();
+        let mut banned = vec![false; n];
+        for t in self.banned_by(&stops, &[], &[], &request.never) {
+            banned[t as usize] = true;
+        }
+        // The track space: the sound, and the model's embedding when there
+        // is one, each block scaled to one unit of mean squared distance.
+        let mut vectors: Vec<Vec<f32>> = scaled_block(&self.content);
+        let mut fit = None;
+        if let Some((_, model)) = &self.model {
+            let embedding = model
+                .track_vectors()
+                .map_err(|e| Error::Model(e.to_string()))?;
+            if embedding.len() == n {
+                for (v, e) in vectors.iter_mut().zip(scaled_block(&embedding)) {
+                    v.extend(e);
+                }
+            }
+            let query = Query {
+                user: Some(ME),
+                timestamp: Some(request.at),
+                seed: &stops,
+            };
+            let scores = model
+                .scores_many(&[query])
+                .map_err(|e| Error::Model(e.to_string()))?;
+            fit = scores.into_iter().next().map(|s| z_scores(&s));
+        }
+        let planned = path::plan(
+            &stops,
+            request.steps,
+            &path::Space {
+                vectors: &vectors,
+                fit: fit.as_deref(),
+                banned: &banned,
+            },
+        );
+        let (from, to) = (
+            &self.data.tracks[stops[0] as usize],
+            &self.data.tracks[stops[stops.len() - 1] as usize],
+        );
+        let steps = planned
+            .iter()
+            .enumerate()
+            .map(|(k, step)| {
+                let t = &self.data.tracks[step.track as usize];
+                let neighbours: Vec<u32> = [k.checked_sub(1), Some(k + 1)]
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|j| planned.get(j).map(|s| s.track))
+                    .collect();
+                let mut reasons = vec![if step.stop {
+                    format!("a stop you chose: {}", sound_facts(t))
+                } else {
+                    format!(
+                        "{:.0} % of the way from “{}” to “{}”: {}",
+                        step.along * 100.0,
+                        from.title,
+                        to.title,
+                        sound_facts(t)
+                    )
+                }];
+                if let Some(&nearest) = neighbours.first() {
+                    reasons.push(sound_reason(&self.data.tracks[nearest as usize], t));
+                }
+                if !step.stop {
+                    reasons.extend(
+                        self.reasons(step.track, &stops, request.at, request.utc_offset_s)
+                            .into_iter()
+                            .filter(|r| !r.starts_with("close in"))
+                            .take(1),
+                    );
+                }
+                PathStep {
+                    track_id: t.id,
+                    title: t.title.clone(),
+                    artist: t.artist.clone(),
+                    album: t.album.clone(),
+                    duration_s: t.duration_s,
+                    along: step.along,
+                    stop: step.stop,
+                    reasons,
+                }
+            })
+            .collect();
+        Ok(PathPlan {
+            steps,
+            model_version: self.version(),
+            answered_by: match self.version() {
+                Some(v) => format!("model v{v} and the sound"),
+                None => "the sound alone (no model trained yet)".to_owned(),
+            },
+            millis: started.elapsed().as_secs_f64() * 1000.0,
         })
     }
 
@@ -638,26 +960,7 @@ impl Genie {
             .iter()
             .filter_map(|id| self.data.index.get(id).copied())
             .collect();
-        let mut exclude: Vec<u32> = request
-            .exclude
-            .iter()
-            .filter_map(|id| self.data.index.get(id).copied())
-            .collect();
-        if !request.exclude_tags.is_empty() {
-            exclude.extend(
-                self.data
-                    .tracks
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, t)| {
-                        request
-                            .exclude_tags
-                            .iter()
-                            .any(|tag| ear::has_tag(tag, &self.top_tags[*i], t.genre.as_deref()))
-                    })
-                    .map(|(i, _)| i as u32),
-            );
-        }
+        let exclude = self.banned(&seed, request);
         let options = Generation {
             artist_window: request.artist_window,
             temperature: 0.0,
@@ -895,6 +1198,107 @@ impl Genie {
     }
 }
 
+/// The library's versions of songs ([`Versions::find`]) from the genie's
+/// data: plays counted per track, the listener's choices (track id, when).
+fn find_versions(data: &LibraryData, preferred: &[(i64, i64)]) -> Versions {
+    let mut plays = vec![0usize; data.tracks.len()];
+    for p in &data.plays {
+        if let Some(&i) = data.index.get(&p.track_id) {
+            plays[i as usize] += 1;
+        }
+    }
+    let mut chosen: Vec<Option<i64>> = vec![None; data.tracks.len()];
+    for &(id, at) in preferred {
+        if let Some(&i) = data.index.get(&id) {
+            chosen[i as usize] = Some(at);
+        }
+    }
+    let songs: Vec<Song<'_>> = data
+        .tracks
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Song {
+            title: &t.title,
+            artist: &t.artist,
+            duration_s: t.duration_s,
+            loudness_lufs: t.features.loudness_lufs,
+            plays: plays[i],
+            preferred_at: chosen[i],
+            names_guessed: t.names_guessed,
+        })
+        .collect();
+    // The hand-made block alone, z-scored without the ear's weights.
+    let hand: Vec<Vec<f32>> = data
+        .tracks
+        .iter()
+        .map(|t| t.features.to_numeric())
+        .collect();
+    let dims = hand.first().map_or(0, Vec::len);
+    let rows: Vec<&[f32]> = hand.iter().map(Vec::as_slice).collect();
+    let z = standardise_rows(&rows, dims, &[]);
+    let z_rows: Vec<&[f32]> = z.iter().map(Vec::as_slice).collect();
+    Versions::find(&songs, &z_rows)
+}
+
+/// Rows scaled so that two tracks are one unit of mean squared distance
+/// apart on average (rows of other widths or non-finite values count as
+/// zeros).
+fn scaled_block(rows: &[Vec<f32>]) -> Vec<Vec<f32>> {
+    let dims = rows.first().map_or(0, Vec::len);
+    let clean = |v: &[f32]| -> Vec<f32> {
+        (0..dims)
+            .map(|d| v.get(d).copied().filter(|x| x.is_finite()).unwrap_or(0.0))
+            .collect()
+    };
+    let rows: Vec<Vec<f32>> = rows.iter().map(|r| clean(r)).collect();
+    // Mean squared distance = 2 × the mean squared deviation from the mean.
+    let n = rows.len().max(1) as f32;
+    let mut mean = vec![0.0f32; dims];
+    for r in &rows {
+        for (m, x) in mean.iter_mut().zip(r) {
+            *m += x / n;
+        }
+    }
+    let spread: f32 = rows.iter().map(|r| distance(r, &mean)).sum::<f32>() / n * 2.0;
+    let factor = if spread > 0.0 && spread.is_finite() {
+        1.0 / spread.sqrt()
+    } else {
+        1.0
+    };
+    rows.into_iter()
+        .map(|r| r.into_iter().map(|x| x * factor).collect())
+        .collect()
+}
+
+/// Scores as z-scores over the finite ones (the rest 0).
+fn z_scores(scores: &[f32]) -> Vec<f32> {
+    let finite: Vec<f32> = scores.iter().copied().filter(|s| s.is_finite()).collect();
+    let n = finite.len().max(1) as f32;
+    let mean = finite.iter().sum::<f32>() / n;
+    let sd = (finite.iter().map(|s| (s - mean) * (s - mean)).sum::<f32>() / n).sqrt();
+    scores
+        .iter()
+        .map(|s| {
+            if s.is_finite() && sd > 0.0 {
+                (s - mean) / sd
+            } else {
+                0.0
+            }
+        })
+        .collect()
+}
+
+/// "112 BPM, A minor, −14 LUFS": where a track stands in sound.
+fn sound_facts(t: &ModelTrack) -> String {
+    let f = &t.features;
+    format!(
+        "{:.0} BPM, {}, {:.0} LUFS",
+        f.tempo_bpm,
+        f.key_name(),
+        f.loudness_lufs
+    )
+}
+
 fn distance(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
 }
@@ -965,6 +1369,7 @@ mod tests {
             artist_window: 3,
             exclude: Vec::new(),
             exclude_tags: Vec::new(),
+            never: Exclusions::default(),
             at: 1_700_000_000,
             utc_offset_s: 3600,
             rescore_every: 1,

@@ -10,6 +10,7 @@ pub mod doctor;
 pub mod ear;
 pub mod engagement;
 pub mod error;
+pub mod exclusions;
 pub mod fsio;
 pub mod genie;
 pub mod history;
@@ -17,13 +18,17 @@ pub mod library;
 pub mod listen;
 pub mod logging;
 pub mod model_store;
+pub mod path;
 pub mod paths;
 pub mod player;
 pub mod playlists;
+pub mod radio;
 pub mod scan;
 pub mod service;
+pub mod smart;
 #[cfg(test)]
 mod testing;
+pub mod versions;
 pub mod watch;
 
 use std::path::{Path, PathBuf};
@@ -35,6 +40,7 @@ pub use library::LibraryFolder;
 pub use paths::AppPaths;
 /// Audio analysis (its own crate, `playgenie-analysis`).
 pub use playgenie_analysis as analysis;
+pub use playgenie_formats as formats;
 pub use playgenie_models::{BackendSummary, ComputeBackend, DevicePreference};
 pub use service::Services;
 

@@ -23,3 +23,17 @@ pub(crate) fn write_tone_of(path: &Path, step: f32, seconds: u32) {
     }
     w.finalize().expect("finalize");
 }
+
+/// Tags a generated file as a ripper would (RIFF INFO for a WAV).
+pub(crate) fn tag_file(path: &Path, artist: &str, title: &str, genre: Option<&str>) {
+    use lofty::config::WriteOptions;
+    use lofty::tag::{Accessor, Tag, TagExt, TagType};
+    let mut tag = Tag::new(TagType::RiffInfo);
+    tag.set_artist(artist.to_owned());
+    tag.set_title(title.to_owned());
+    if let Some(genre) = genre {
+        tag.set_genre(genre.to_owned());
+    }
+    tag.save_to_path(path, WriteOptions::default())
+        .expect("tag");
+}

@@ -9,6 +9,7 @@ mod cli;
 mod complete;
 mod hostile;
 mod index;
+mod modes;
 mod player;
 mod playlists;
 mod tagger;

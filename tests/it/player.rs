@@ -133,6 +133,38 @@ fn a_queue_plays_through_gaplessly_and_each_play_is_finished() {
 }
 
 #[test]
+fn tracks_appended_to_a_queue_about_to_end_follow_it_without_a_gap() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = sine(dir.path(), "a.wav", 0.6, 44_100);
+    let b = sine(dir.path(), "b.wav", 0.6, 44_100);
+    let c = sine(dir.path(), "c.wav", 0.6, 44_100);
+    let mut h = Harness::start();
+    h.player
+        .play(vec![track(&a, 1, 0.6)], 0, context())
+        .unwrap();
+    // Into the last track, as the radio refills: a short track is decoded
+    // to its end by then, so the new ones must be fed after it.
+    let state = h.wait_position(200);
+    assert_eq!(state.queue_len, 1);
+    h.player
+        .append(vec![track(&b, 2, 0.6), track(&c, 3, 0.6)])
+        .unwrap();
+    h.wait_for(
+        "the appended tracks",
+        Duration::from_secs(10),
+        |s, plays| s.status == Status::Stopped && plays.len() == 3,
+    );
+    let ids: Vec<Option<i64>> = h.plays.iter().map(|p| p.track_id).collect();
+    assert_eq!(ids, [Some(1), Some(2), Some(3)]);
+    assert!(h.plays.iter().all(|p| p.end_reason == EndReason::Finished));
+    for pair in h.plays.windows(2) {
+        let gap = pair[1].started_at_ms - (pair[0].started_at_ms + pair[0].listened_ms as i64);
+        assert!(gap.abs() <= 250, "gap {gap} ms");
+    }
+    h.player.shutdown();
+}
+
+#[test]
 fn skip_seek_pause_and_previous_are_recorded_with_their_positions() {
     let dir = tempfile::tempdir().unwrap();
     let a = sine(dir.path(), "a.wav", 4.0, 44_100);

@@ -123,7 +123,7 @@ fn pathdiff(path: &Path, base: &Path) -> String {
 
 /// mpv, with no audio or video output, loads `playlist` and plays a moment
 /// of each entry; returns the files it opened.
-fn mpv_opens(playlist: &Path) -> Vec<String> {
+pub(crate) fn mpv_opens(playlist: &Path) -> Vec<String> {
     let output = Command::new("mpv")
         .args([
             "--no-config",

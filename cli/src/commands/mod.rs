@@ -5,17 +5,22 @@ pub mod bench;
 pub mod complete;
 pub mod db;
 pub mod doctor;
+pub mod exclude;
 pub mod feedback;
 pub mod history;
 pub mod index;
 pub mod library;
 pub mod listen;
 pub mod model;
+pub mod path;
 pub mod play;
 pub mod playlist;
+pub mod radio;
 pub mod scan_errors;
+pub mod smart;
 pub mod tracks;
 pub mod train;
+pub mod versions;
 
 use std::process::ExitCode;
 

@@ -67,11 +67,20 @@ enum PlaylistAction {
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
-enum FormatArg {
+pub(crate) enum FormatArg {
     /// Extended M3U, UTF-8 (.m3u8).
     M3u,
     /// XSPF (.xspf).
     Xspf,
+}
+
+impl FormatArg {
+    pub(crate) fn format(self) -> ExportFormat {
+        match self {
+            Self::M3u => ExportFormat::M3u,
+            Self::Xspf => ExportFormat::Xspf,
+        }
+    }
 }
 
 impl PlaylistArgs {
@@ -156,10 +165,7 @@ impl PlaylistArgs {
                 relative,
             } => {
                 let p = db.find_playlist(&name)?;
-                let format = match format {
-                    FormatArg::M3u => ExportFormat::M3u,
-                    FormatArg::Xspf => ExportFormat::Xspf,
-                };
+                let format = format.format();
                 let out = out.unwrap_or_else(|| {
                     playlists::default_export_path(&core.paths().exports_dir, &p.name, format)
                 });

@@ -21,19 +21,23 @@ use crate::error::{Error, Result};
 use crate::fsio::with_suffix;
 
 mod engagement;
+mod exclusions;
 mod history;
 mod listening;
 mod model_data;
 mod playlists;
+mod smart;
 
 pub use engagement::{EngagedPlay, FeedbackRow};
+pub use exclusions::{ExclusionKind, ExclusionRow, ExclusionValue};
 pub use history::{DayTotal, EndReason, MostPlayed, NewPlay, PlayRow, PlaySource};
 pub use listening::{Listened, Listening, ListeningProgress, ToListen};
 pub use model_data::{Feedback, ModelPlay, ModelTrack};
 pub use playlists::{EntryOrigin, PlayableTrack, PlaylistEntryRow, PlaylistSummary, TrackMatch};
+pub use smart::SmartRow;
 
 /// How many migrations there are: the schema version this build writes.
-const MIGRATIONS: usize = 6;
+const MIGRATIONS: usize = 8;
 
 /// Schema history. Append only: never edit a migration that has shipped
 /// (and raise [`MIGRATIONS`] with each one).
@@ -47,6 +51,10 @@ fn migrations() -> Migrations<'static> {
             "../../migrations/0005_suggestion_feedback.sql"
         )),
         M::up(include_str!("../../migrations/0006_listening.sql")),
+        M::up(include_str!(
+            "../../migrations/0007_exclusions_versions.sql"
+        )),
+        M::up(include_str!("../../migrations/0008_smart_playlists.sql")),
     ])
 }
 
@@ -1019,7 +1027,7 @@ mod tests {
     fn a_new_database_is_at_the_latest_schema_in_wal_mode() {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = Db::open(dir.path().join("t.sqlite3")).expect("open");
-        assert_eq!(db.schema_version().expect("version"), 6);
+        assert_eq!(db.schema_version().expect("version"), 8);
         let mode: String = db
             .conn
             .pragma_query_value(None, "journal_mode", |row| row.get(0))

@@ -27,6 +27,8 @@ pub struct ModelTrack {
     pub features: FeatureVector,
     /// What the learned ear heard, when the current listener has.
     pub listening: Option<Listening>,
+    /// The title or the artist was guessed from the path, not tagged.
+    pub names_guessed: bool,
 }
 
 /// A play, as the model sees it.
@@ -61,7 +63,8 @@ impl Db {
             .conn
             .prepare(
                 "SELECT t.id, t.title, t.artist, t.album_artist, t.album, t.disc_no, t.track_no,
-                        t.duration_s, t.path, f.vector, l.msd, l.mtt, l.embedding, t.genre
+                        t.duration_s, t.path, f.vector, l.msd, l.mtt, l.embedding, t.genre,
+                        t.guessed
                  FROM tracks t JOIN track_features f ON f.track_id = t.id
                  LEFT JOIN track_listening l ON l.track_id = t.id AND l.version = ?2
                    AND l.fingerprint = t.fingerprint AND l.error IS NULL
@@ -85,6 +88,7 @@ impl Db {
                         _ => None,
                     };
                     let vector: String = r.get(9)?;
+                    let guessed: String = r.get(14)?;
                     // A vector that no longer parses is skipped (the next scan
                     // recomputes it).
                     let Ok(features) = serde_json::from_str::<FeatureVector>(&vector) else {
@@ -106,6 +110,7 @@ impl Db {
                             .unwrap_or_default(),
                         features,
                         listening,
+                        names_guessed: guessed.split(',').any(|g| g == "title" || g == "artist"),
                     }))
                 },
             )

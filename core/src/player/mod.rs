@@ -123,6 +123,8 @@ enum Command {
         start: usize,
         context: PlayContext,
     },
+    /// Adds tracks at the end of the queue (the radio's refills).
+    Append(Vec<PlayableTrack>),
     Toggle,
     Pause,
     Resume,
@@ -192,6 +194,12 @@ impl Player {
             start,
             context,
         })
+    }
+
+    /// Adds `tracks` at the end of the queue; a queue that was about to
+    /// end goes on into them without a gap.
+    pub fn append(&self, tracks: Vec<PlayableTrack>) -> Result<()> {
+        self.send(Command::Append(tracks))
     }
 
     pub fn toggle(&self) -> Result<()> {

@@ -151,6 +151,17 @@ impl PlayerThread {
                 self.error = None;
                 self.start_at(start, 0);
             }
+            Command::Append(tracks) => {
+                let next = self.queue.len();
+                self.queue.extend(tracks);
+                // The last track was decoded to its end already: the new
+                // ones follow it without a gap, if it is still playing.
+                if self.feed.is_none() && self.end_of_queue.is_some() && !self.segments.is_empty() {
+                    self.end_of_queue = None;
+                    self.feed_from(next);
+                }
+                self.publish();
+            }
             Command::Toggle => match self.status {
                 Status::Playing => self.set_paused(true),
                 Status::Paused => self.set_paused(false),
@@ -343,8 +354,15 @@ impl PlayerThread {
         }
         // The fed track ended: open the next one now, so its first frame
         // follows the last frame of this one.
-        let mut next = *index + 1;
+        let next = *index + 1;
         self.feed = None;
+        self.feed_from(next)
+    }
+
+    /// Opens queue entry `next` (or the first after it that opens) as the
+    /// feed, starting where the stream is; false, with the end of the
+    /// queue marked, when none is left.
+    fn feed_from(&mut self, mut next: usize) -> bool {
         while next < self.queue.len() {
             match self.open(next) {
                 Ok(source) => {

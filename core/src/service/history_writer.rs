@@ -1,7 +1,7 @@
 //! Ended plays go to the history on a thread of their own, so the player
 //! thread never waits on SQLite (a scan may hold the write lock for half a
 //! second). Each recorded play is announced (`PlayRecorded`) and counts as
-//! evidence for the fine-tune policy.
+//! evidence for the fine-tune policy; the radio hears of it first.
 
 use std::sync::mpsc::{self, Sender};
 use std::sync::Arc;
@@ -48,6 +48,7 @@ impl Services {
             .name("history-writer".into())
             .spawn(move || {
                 for play in ended {
+                    services.radio_observe(&play);
                     match db.record_plays(std::slice::from_ref(&play)) {
                         Ok(_) => {
                             services.emit(CoreEvent::PlayRecorded { play });

@@ -19,9 +19,12 @@
 //! passes in (the app forwards them to the window; the CLI prints them).
 //! Share it as `Arc<Services>`: background work holds a clone.
 
+pub mod choices;
 pub mod history_writer;
 pub mod listening;
+pub mod radio;
 pub mod scanning;
+pub mod smart;
 pub mod suggestions;
 pub mod training;
 
@@ -53,6 +56,8 @@ pub struct Services {
     /// "Complete playlist"'s genie, loaded on first use and dropped when
     /// the library or the model in use changes.
     genie: Mutex<Option<Genie>>,
+    /// The genie radio session, if one is on.
+    radio: radio::Slot,
     /// The running training, if any.
     training: Job,
     /// Set when the policy wanted a training while one ran: it looks
@@ -88,6 +93,7 @@ impl Services {
             events,
             backend,
             genie: Mutex::new(None),
+            radio: Mutex::new(None),
             training: Job::new("training"),
             recheck: AtomicBool::new(false),
             scan: Job::new("scan"),

@@ -13,7 +13,8 @@ use serde::Deserialize;
 
 use super::{lock, now, Services};
 use crate::db::{EntryOrigin, Feedback};
-use crate::genie::{Completion, Genie, Request};
+use crate::exclusions::Exclusions;
+use crate::genie::{Completion, Genie, PathPlan, PathRequest, Request};
 use crate::{Db, Result};
 
 /// What a person chooses for one completion.
@@ -69,15 +70,45 @@ impl Services {
         self.complete_tracks(seed, options)
     }
 
-    /// Continues a list of library tracks (a playlist file's, say).
+    /// Continues a list of library tracks (a playlist file's, say),
+    /// leaving out what the "never suggest" list names.
     pub fn complete_tracks(&self, seed: Vec<i64>, options: CompleteOptions) -> Result<Completion> {
+        let never = self.with_db(Exclusions::load)?;
+        self.with_genie(|genie| genie.complete(&request(genie, seed, options, never, now())))
+    }
+
+    /// A path of `steps` tracks from track `from` to track `to` through
+    /// `via`, leaving out what the "never suggest" list names.
+    pub fn plan_path(
+        &self,
+        from: i64,
+        to: i64,
+        via: Vec<i64>,
+        steps: usize,
+        utc_offset_s: i64,
+    ) -> Result<PathPlan> {
+        let never = self.with_db(Exclusions::load)?;
+        let request = PathRequest {
+            from,
+            to,
+            via,
+            steps,
+            never,
+            at: now(),
+            utc_offset_s,
+        };
+        self.with_genie(|genie| genie.path(&request))
+    }
+
+    /// Runs `f` on the genie, loading it first if no request has since
+    /// the library or the model last changed.
+    pub fn with_genie<T>(&self, f: impl FnOnce(&Genie) -> Result<T>) -> Result<T> {
         let mut slot = lock(&self.genie, "genie")?;
         if slot.is_none() {
             let db = Db::open(&self.paths.database)?;
             *slot = Some(Genie::load(&db, &self.store(), &self.backend())?);
         }
-        let genie = slot.as_ref().ok_or(crate::Error::Poisoned("genie"))?;
-        genie.complete(&request(genie, seed, options, now()))
+        f(slot.as_ref().ok_or(crate::Error::Poisoned("genie"))?)
     }
 
     /// Records what the listener did with suggestion `track_id` of playlist
@@ -133,7 +164,13 @@ impl Services {
 /// The one place a [`Request`] is made: the options, the moment, and the
 /// re-scoring interval for this library's size. The genie checks the
 /// ranges ([`Request::validate`]) and names them in its message.
-fn request(genie: &Genie, seed: Vec<i64>, options: CompleteOptions, at: i64) -> Request {
+pub(super) fn request(
+    genie: &Genie,
+    seed: Vec<i64>,
+    options: CompleteOptions,
+    never: Exclusions,
+    at: i64,
+) -> Request {
     Request {
         seed,
         k: options.k,
@@ -141,6 +178,7 @@ fn request(genie: &Genie, seed: Vec<i64>, options: CompleteOptions, at: i64) -> 
         artist_window: options.artist_window,
         exclude: options.exclude,
         exclude_tags: options.exclude_tags,
+        never,
         at,
         utc_offset_s: options.utc_offset_s,
         rescore_every: Request::rescore_for(genie.tracks()),

@@ -98,6 +98,21 @@ impl TrainedVae {
             .map_or(self.initial_valid_loss, |e| e.valid_loss)
     }
 
+    /// Every track's embedding in the model's track space (as the decoder
+    /// scores it: content, artist, album, learned residual, graph), one
+    /// row per track.
+    pub fn track_vectors(&self) -> Result<Vec<Vec<f32>>, VaeError> {
+        let [n, d] = self.items.embeddings.dims();
+        let flat = self
+            .items
+            .embeddings
+            .clone()
+            .into_data()
+            .try_into_vec::<f32>()
+            .map_err(|e| VaeError::Readback(format!("{e:?}")))?;
+        Ok(flat.chunks(d.max(1)).take(n).map(<[f32]>::to_vec).collect())
+    }
+
     /// Scores of every track for each query (u = posterior mean).
     pub fn scores_many(&self, queries: &[Query<'_>]) -> Result<Vec<Vec<f32>>, VaeError> {
         let n = self.prepared.n_tracks;

@@ -627,3 +627,5 @@ fn removed_suggestions_never_return_and_rank_lower_for_a_similar_playlist_after_
         .iter()
         .all(|s| !removed.contains(&s.track_id)));
 }
+
+mod modes;
