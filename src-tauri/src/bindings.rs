@@ -90,6 +90,23 @@ pub fn generate() -> String {
         playgenie_models::vae::EpochStats,
         crate::commands::genie::Models,
         crate::commands::genie::ModelVersion,
+        // The listening modes and the listener's standing choices.
+        core::radio::Start,
+        core::service::radio::RadioOptions,
+        core::service::radio::RadioStarted,
+        core::service::radio::RadioStatus,
+        core::genie::PathPlan,
+        core::genie::PathStep,
+        core::db::ExclusionKind,
+        core::db::ExclusionRow,
+        core::exclusions::NewExclusion,
+        core::service::choices::VersionGroup,
+        core::service::choices::VersionTrack,
+        core::smart::Field,
+        core::smart::Op,
+        core::smart::RuleSpec,
+        core::smart::SmartSpec,
+        core::service::smart::SmartPlaylist,
         // The event stream.
         core::CoreEvent,
     ];

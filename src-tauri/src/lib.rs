@@ -19,6 +19,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use playgenie_core::player::{OutputChoice, Player, PlayerEvent};
+use playgenie_core::service::radio::RadioFeeder;
 use playgenie_core::{logging, AppPaths, ComputeBackend, Core, CoreEvent, Services};
 use tauri::{AppHandle, Emitter, Manager};
 
@@ -41,6 +42,7 @@ fn start_player(app: &AppHandle, state: &AppState) -> playgenie_core::Result<Pla
         *slot = Some(writer);
     }
     let app = app.clone();
+    let radio = RadioFeeder::new(Arc::clone(&state.services), Arc::clone(&state.player));
     #[cfg(target_os = "linux")]
     let mpris = mpris::Mpris::default();
     #[cfg(target_os = "linux")]
@@ -49,6 +51,7 @@ fn start_player(app: &AppHandle, state: &AppState) -> playgenie_core::Result<Pla
         PlayerEvent::State(state) => {
             #[cfg(target_os = "linux")]
             mpris.update(&state);
+            radio.on_state(&state);
             emit(&app, CoreEvent::Player { state })
         }
         PlayerEvent::PlayEnded(play) => {
@@ -134,7 +137,7 @@ pub fn run() -> ExitCode {
     let services = Services::new(core, Arc::clone(&backend), sink);
     let state = AppState {
         services: Arc::clone(&services),
-        player: OnceLock::new(),
+        player: Arc::new(OnceLock::new()),
         history_writer: Mutex::new(None),
         notices,
     };
@@ -186,7 +189,20 @@ pub fn run() -> ExitCode {
             commands::genie::model_versions,
             commands::genie::use_model_version,
             commands::genie::train_model,
-            commands::genie::cancel_training
+            commands::genie::cancel_training,
+            commands::modes::radio_start,
+            commands::modes::radio_stop,
+            commands::modes::radio_status,
+            commands::modes::plan_path,
+            commands::modes::exclusions,
+            commands::modes::add_exclusion,
+            commands::modes::remove_exclusion,
+            commands::modes::version_groups,
+            commands::modes::prefer_version,
+            commands::modes::smart_playlists,
+            commands::modes::save_smart,
+            commands::modes::delete_smart,
+            commands::modes::export_smart
         ])
         .setup(move |app| {
             let _ = handle.set(app.handle().clone());

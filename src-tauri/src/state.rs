@@ -11,8 +11,9 @@ use serde::Serialize;
 /// player and what the person should know about this start.
 pub struct AppState {
     pub services: Arc<Services>,
-    /// Started once the window exists (its events go to the window).
-    pub player: OnceLock<Player>,
+    /// Started once the window exists (its events go to the window);
+    /// shared with the radio's feeder, which appends to it.
+    pub player: Arc<OnceLock<Player>>,
     /// Writes ended plays to the history (waited for at exit).
     pub history_writer: Mutex<Option<HistoryWriter>>,
     /// A damaged database replaced with its backup, shown as a banner.

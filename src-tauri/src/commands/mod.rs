@@ -10,6 +10,7 @@
 pub mod genie;
 pub mod history;
 pub mod library;
+pub mod modes;
 pub mod player;
 pub mod playlists;
 pub mod status;

@@ -7,7 +7,7 @@ use tauri::State;
 use crate::state::{AppState, CommandError, Reply};
 
 /// Plays `track_ids` from `start`; `playlist_id` marks a playlist as the
-/// source.
+/// source. A radio that was on stops.
 #[tauri::command]
 pub async fn play_tracks(
     state: State<'_, AppState>,
@@ -32,6 +32,8 @@ pub async fn play_tracks(
         playlist_id,
     };
     let start = start.min(track_ids.len().saturating_sub(1));
+    // The listener chose something else: the radio stops feeding.
+    state.services.radio_stop()?;
     Ok(state.player()?.play(queue, start, context)?)
 }
 

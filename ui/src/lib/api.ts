@@ -28,6 +28,15 @@ import type {
   PlayRow,
   ScanErrorRow,
   SelfTestReport,
+  ExclusionRow,
+  NewExclusion,
+  PathPlan,
+  RadioStart,
+  SmartPlaylist,
+  SmartSpec,
+  RadioStarted,
+  RadioStatus,
+  VersionGroup,
 } from "./types";
 
 export const CORE_EVENT = "core-event";
@@ -158,3 +167,28 @@ export const modelVersions = () => invoke<Models>("model_versions");
 export const useModelVersion = (version: number) => invoke<void>("use_model_version", { version });
 export const trainModel = (full: boolean) => invoke<boolean>("train_model", { full });
 export const cancelTraining = () => invoke<boolean>("cancel_training");
+
+// The listening modes and the listener's standing choices.
+
+/** Starts a genie radio from a track, album, artist, playlist or tag and plays it. */
+export function radioStart(start: RadioStart, adventurousness = 0.2): Promise<RadioStarted> {
+  const options = { adventurousness, utc_offset_s: -new Date().getTimezoneOffset() * 60 };
+  return invoke<RadioStarted>("radio_start", { start, options });
+}
+/** A path of `steps` tracks from one track to another through `via`. */
+export const planPath = (from: number, to: number, via: number[], steps: number) =>
+  invoke<PathPlan>("plan_path", { from, to, via, steps, utcOffsetS: -new Date().getTimezoneOffset() * 60 });
+export const radioStop = () => invoke<boolean>("radio_stop");
+export const radioStatus = () => invoke<RadioStatus | null>("radio_status");
+export const exclusions = () => invoke<ExclusionRow[]>("exclusions");
+export const addExclusion = (exclusion: NewExclusion) => invoke<boolean>("add_exclusion", { exclusion });
+export const removeExclusion = (id: number) => invoke<boolean>("remove_exclusion", { id });
+export const versionGroups = () => invoke<VersionGroup[]>("version_groups");
+export const preferVersion = (trackId: number) => invoke<void>("prefer_version", { trackId });
+export const smartPlaylists = () => invoke<SmartPlaylist[]>("smart_playlists");
+/** Checks and saves a smart playlist; the core's message says what is wrong with a rule. */
+export const saveSmart = (name: string, spec: SmartSpec) => invoke<SmartPlaylist>("save_smart", { name, spec });
+export const deleteSmart = (id: number) => invoke<boolean>("delete_smart", { id });
+/** Writes what a smart playlist holds now to the Playlists folder (or `path`). */
+export const exportSmart = (id: number, format: ExportFormat, relative: boolean, path: string | null = null) =>
+  invoke<Exported>("export_smart", { id, format, relative, path });

@@ -602,6 +602,154 @@ parent: number | null,
 tracks: number, };
 
 /**
+ * Where a radio starts.
+ */
+export type RadioStart = { "kind": "track", "value": number } | { "kind": "album", "value": string } | { "kind": "artist", "value": string } | { "kind": "playlist", "value": number } | { "kind": "tag", "value": string };
+
+/**
+ * How a radio should sound.
+ */
+export type RadioOptions = { 
+/**
+ * 0 = the familiar, 1 = discovery.
+ */
+adventurousness: number, 
+/**
+ * The listener's offset from UTC in seconds.
+ */
+utc_offset_s: number, };
+
+/**
+ * A radio that started: what to queue first.
+ */
+export type RadioStarted = { 
+/**
+ * "Radio from artist “Maxstack”".
+ */
+title: string, 
+/**
+ * The start's first track, then the first refill.
+ */
+tracks: Array<number>, };
+
+/**
+ * The session, for the player bar.
+ */
+export type RadioStatus = { title: string, heard: number, ahead: number, };
+
+/**
+ * A planned path.
+ */
+export type PathPlan = { steps: Array<PathStep>, model_version: number | null, answered_by: string, millis: number, };
+
+/**
+ * One step of a path.
+ */
+export type PathStep = { track_id: number, title: string, artist: string, album: string, duration_s: number | null, 
+/**
+ * How far along the path, 0 (the start) to 1 (the end).
+ */
+along: number, 
+/**
+ * An end or a waypoint the listener chose.
+ */
+stop: boolean, 
+/**
+ * Why it sits where it does.
+ */
+reasons: Array<string>, };
+
+/**
+ * What an exclusion names.
+ */
+export type ExclusionKind = "folder" | "artist" | "album" | "tag";
+
+/**
+ * One entry of the "never suggest" list.
+ */
+export type ExclusionRow = { id: number, kind: ExclusionKind, 
+/**
+ * The folder (lossy UTF-8 for display) or the name or tag.
+ */
+value: string, 
+/**
+ * Unix seconds.
+ */
+added_at: number, };
+
+/**
+ * An exclusion as a person asks for it.
+ */
+export type NewExclusion = { kind: ExclusionKind, 
+/**
+ * A folder's absolute path, or the artist, album or tag.
+ */
+value: string, };
+
+/**
+ * A song with several versions in the library, the suggested one first.
+ */
+export type VersionGroup = { tracks: Array<VersionTrack>, };
+
+/**
+ * One file of a song that has several versions.
+ */
+export type VersionTrack = { track_id: number, title: string, artist: string, album: string, duration_s: number | null, 
+/**
+ * The folder the file is in.
+ */
+folder: string, 
+/**
+ * The version the modes suggest.
+ */
+suggested: boolean, };
+
+/**
+ * What a rule looks at.
+ */
+export type SmartField = "title" | "artist" | "album" | "genre" | "tag" | "year" | "tempo" | "key" | "loudness" | "duration" | "added" | "play_count" | "last_played" | "skip_rate";
+
+/**
+ * How a rule compares.
+ */
+export type SmartOp = "is" | "is_not" | "contains" | "not_contains" | "below" | "above" | "between" | "in_last" | "not_in_last";
+
+/**
+ * A rule as written: strings, checked by [`Rule::check`].
+ */
+export type RuleSpec = { field: string, op: string, 
+/**
+ * One value, or two for `between`.
+ */
+values: Array<string>, };
+
+/**
+ * A smart playlist's definition as written.
+ */
+export type SmartSpec = { 
+/**
+ * Every rule must hold (`true`) or any one (`false`).
+ */
+all: boolean, rules: Array<RuleSpec>, 
+/**
+ * A field to sort by (default: artist, album, track order).
+ */
+sort: string | null, descending: boolean, 
+/**
+ * Keep only the first N after sorting.
+ */
+limit: number | null, };
+
+/**
+ * A smart playlist with what it holds right now.
+ */
+export type SmartPlaylist = { id: number, name: string, spec: SmartSpec, 
+/**
+ * The matching tracks, in order.
+ */
+track_ids: Array<number>, };
+
+/**
  * Events from the core to a front end, in one typed stream. The app
  * forwards them to the UI as the `core-event` Tauri event; `ui/src/lib/api.ts`
  * mirrors this type.
