@@ -62,6 +62,12 @@ fn start_player(app: &AppHandle, state: &AppState) -> playgenie_core::Result<Pla
     })?;
     #[cfg(target_os = "linux")]
     media_keys.attach(player.clone());
+    let automix = state
+        .services
+        .with_db(|db| db.setting(commands::player::AUTOMIX_SETTING))?;
+    if automix.as_deref() == Some("on") {
+        player.set_automix(true)?;
+    }
     Ok(player)
 }
 
@@ -184,6 +190,7 @@ pub fn run() -> ExitCode {
             commands::player::player_volume,
             commands::player::player_normalization,
             commands::player::player_state,
+            commands::player::player_automix,
             commands::genie::complete_playlist,
             commands::genie::suggestion_feedback,
             commands::genie::model_versions,

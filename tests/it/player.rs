@@ -165,6 +165,41 @@ fn tracks_appended_to_a_queue_about_to_end_follow_it_without_a_gap() {
 }
 
 #[test]
+fn automix_crossfades_for_the_chosen_length_and_both_plays_count_what_was_heard() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = sine(dir.path(), "a.wav", 3.0, 44_100);
+    let b = sine(dir.path(), "b.wav", 3.0, 44_100);
+    let (first, second) = (track(&a, 1, 3.0), track(&b, 2, 3.0));
+    // Not album neighbours: without stored energies the rule says 3 s,
+    // capped at a quarter of a 3-second track.
+    let fade_ms = (playgenie_core::player::mix::crossfade_s(&first, &second) * 1000.0) as i64;
+    assert_eq!(fade_ms, 750);
+    let mut h = Harness::start();
+    h.player.set_automix(true).unwrap();
+    h.player.play(vec![first, second], 0, context()).unwrap();
+    let state = h.wait_for(
+        "the end of the queue",
+        Duration::from_secs(15),
+        |s, plays| s.status == Status::Stopped && plays.len() == 2,
+    );
+    assert!(state.automix);
+    let (p, q) = (&h.plays[0], &h.plays[1]);
+    assert!(p.end_reason == EndReason::Finished && q.end_reason == EndReason::Finished);
+    // Each was heard whole: the overlap counts for both.
+    for play in [p, q] {
+        assert!((play.listened_ms as i64 - 3000).abs() <= 120, "{play:?}");
+    }
+    // The second began the fade's length before the first ended.
+    let overlap = p.started_at_ms + p.listened_ms as i64 - q.started_at_ms;
+    eprintln!(
+        "automix: heard {} and {} ms, overlap {overlap} ms (chosen {fade_ms} ms)",
+        p.listened_ms, q.listened_ms
+    );
+    assert!((overlap - fade_ms).abs() <= 250, "overlap {overlap} ms");
+    h.player.shutdown();
+}
+
+#[test]
 fn skip_seek_pause_and_previous_are_recorded_with_their_positions() {
     let dir = tempfile::tempdir().unwrap();
     let a = sine(dir.path(), "a.wav", 4.0, 44_100);

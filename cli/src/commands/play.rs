@@ -25,11 +25,14 @@ pub struct PlayArgs {
     /// Stop after this many seconds (more than 0, at most a week).
     #[arg(long, value_parser = crate::args::seconds)]
     seconds: Option<f64>,
+    /// Crossfade between tracks that are not album neighbours in order.
+    #[arg(long)]
+    automix: bool,
 }
 
 impl PlayArgs {
     pub fn run(self, core: Core) -> Outcome {
-        let code = play(&core, &self.files, self.silent, self.seconds)?;
+        let code = play(&core, &self.files, self.silent, self.seconds, self.automix)?;
         // The app fine-tunes by itself at this point; a command that ends
         // now says so instead of training for minutes unasked.
         let store = ModelStore::new(&core.paths().models_dir);
@@ -42,7 +45,13 @@ impl PlayArgs {
 
 /// `playgenie play FILE…`: plays files headless, records plays of library
 /// tracks, prints what happens. `seconds` stops early.
-fn play(core: &Core, files: &[PathBuf], silent: bool, seconds: Option<f64>) -> Result<ExitCode> {
+fn play(
+    core: &Core,
+    files: &[PathBuf],
+    silent: bool,
+    seconds: Option<f64>,
+    automix: bool,
+) -> Result<ExitCode> {
     let mut queue = Vec::with_capacity(files.len());
     for file in files {
         let absolute = std::fs::canonicalize(file).map_err(|source| Error::File {
@@ -69,6 +78,7 @@ fn play(core: &Core, files: &[PathBuf], silent: bool, seconds: Option<f64>) -> R
         source: PlaySource::Library,
         playlist_id: None,
     };
+    player.set_automix(automix)?;
     player.play(queue, 0, context)?;
     // `seconds` is checked by the parser (finite, positive, at most a
     // week); try_from keeps even an unchecked value from panicking.

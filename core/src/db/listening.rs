@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use rusqlite::{params, OptionalExtension};
+use rusqlite::params;
 
 use super::{key_path, now, Db};
 use crate::error::Result;
@@ -171,28 +171,14 @@ impl Db {
 
     /// Whether the genie's catalogue carries listener `version`'s columns.
     pub fn ear_in_use(&self, version: u32) -> Result<bool> {
-        let value: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT value FROM settings WHERE key = ?1",
-                params![EAR_SETTING],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(|e| self.err(e))?;
-        Ok(value.is_some_and(|v| v == version.to_string()))
+        Ok(self
+            .setting(EAR_SETTING)?
+            .is_some_and(|v| v == version.to_string()))
     }
 
     /// From now on the catalogue carries listener `version`'s columns.
     pub fn use_ear(&self, version: u32) -> Result<()> {
-        self.conn
-            .execute(
-                "INSERT INTO settings (key, value) VALUES (?1, ?2)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                params![EAR_SETTING, version.to_string()],
-            )
-            .map(|_| ())
-            .map_err(|e| self.err(e))
+        self.set_setting(EAR_SETTING, &version.to_string())
     }
 
     /// Every current result of listener `version`, by track id.

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::{key_path, now, path_key, Db};
 use crate::error::{Error, Result};
+use crate::player::mix::MixFacts;
 
 /// A playlist as the list of playlists shows it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -97,6 +98,10 @@ pub struct PlayableTrack {
     pub track_gain_db: Option<f32>,
     /// The same for the album as a whole (energy mean of its tracks).
     pub album_gain_db: Option<f32>,
+    /// What automix reads: start and end energy, tempo, album order.
+    /// (Boxed: player states and events stay small.)
+    #[serde(skip)]
+    pub mix: Box<MixFacts>,
 }
 
 impl PlayableTrack {
@@ -117,6 +122,7 @@ impl PlayableTrack {
             cover: None,
             track_gain_db: None,
             album_gain_db: None,
+            mix: Box::default(),
         }
     }
 }
@@ -449,7 +455,10 @@ impl Db {
                         (SELECT group_concat(json_extract(f2.vector, '$.loudness_lufs'))
                            FROM tracks t2 JOIN track_features f2 ON f2.track_id = t2.id
                           WHERE t2.album = t.album AND t.album != ''
-                            AND coalesce(t2.album_artist, t2.artist) = coalesce(t.album_artist, t.artist))
+                            AND coalesce(t2.album_artist, t2.artist) = coalesce(t.album_artist, t.artist)),
+                        json_extract(f.vector, '$.start_energy_db'), json_extract(f.vector, '$.end_energy_db'),
+                        json_extract(f.vector, '$.tempo_bpm'), json_extract(f.vector, '$.beat_strength'),
+                        coalesce(t.album_artist, t.artist), t.disc_no, t.track_no
                  FROM tracks t LEFT JOIN track_features f ON f.track_id = t.id
                  WHERE t.id = ?1",
             )
@@ -462,6 +471,9 @@ impl Db {
                     let duration: Option<f64> = r.get(6)?;
                     let gain: Option<f64> = r.get(8)?;
                     let album_loudness: Option<String> = r.get(9)?;
+                    let float = |i: usize| -> rusqlite::Result<Option<f32>> {
+                        Ok(r.get::<_, Option<f64>>(i)?.map(|v| v as f32))
+                    };
                     Ok(PlayableTrack {
                         id: Some(r.get(0)?),
                         file: key_path(&raw),
@@ -473,6 +485,15 @@ impl Db {
                         cover: r.get(7)?,
                         track_gain_db: gain.map(|g| g as f32),
                         album_gain_db: album_loudness.as_deref().and_then(album_gain_db),
+                        mix: Box::new(MixFacts {
+                            start_energy_db: float(10)?,
+                            end_energy_db: float(11)?,
+                            tempo_bpm: float(12)?,
+                            beat_strength: float(13)?,
+                            album_artist: r.get(14)?,
+                            disc_no: r.get(15)?,
+                            track_no: r.get(16)?,
+                        }),
                     })
                 })
                 .optional()

@@ -9,6 +9,7 @@
 //! each finished play, which the caller stores in the history. The player
 //! itself never touches the database.
 
+pub mod mix;
 pub mod output;
 mod source;
 mod thread;
@@ -84,6 +85,8 @@ pub struct PlayerState {
     pub queue_len: usize,
     pub volume: f32,
     pub normalization: Normalization,
+    /// Crossfades between tracks that are not album neighbours in order.
+    pub automix: bool,
     pub context: PlayContext,
     /// What the sound goes to ("silent: no audio output device" on CI).
     pub output: String,
@@ -133,6 +136,7 @@ enum Command {
     Seek(u64),
     Volume(f32),
     Normalization(Normalization),
+    Automix(bool),
     Stop,
     Shutdown,
 }
@@ -226,6 +230,11 @@ impl Player {
     pub fn set_volume(&self, volume: f32) -> Result<()> {
         self.send(Command::Volume(volume))
     }
+    /// Turns automix on or off (from the next transition on).
+    pub fn set_automix(&self, on: bool) -> Result<()> {
+        self.send(Command::Automix(on))
+    }
+
     pub fn set_normalization(&self, mode: Normalization) -> Result<()> {
         self.send(Command::Normalization(mode))
     }

@@ -8,6 +8,12 @@
 //! at, so the audible track is the last segment that started at or before
 //! the cursor. The next track is decoded into the buffer before the
 //! current one ends, which makes playback gapless.
+//!
+//! Automix: when a transition crossfades ([`mix::crossfade_s`]), the last
+//! frames of the track being fed are held back (`tail`) until its decoder
+//! ends; they are then mixed, equal-power and sample for sample, with the
+//! next track's first frames, and the next segment records that overlap:
+//! both plays count the frames heard while both sound.
 
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
@@ -15,6 +21,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use super::mix;
 use super::output::{Output, OutputChoice, CHANNELS};
 use super::source::TrackSource;
 use super::{Command, Normalization, PlayContext, PlayerEvent, PlayerState, Status};
@@ -36,6 +43,9 @@ struct Segment {
     started_at_ms: Option<i64>,
     /// Frames heard.
     heard: u64,
+    /// Frames at its start during which the previous track still sounds
+    /// (a crossfade), so the previous play ends at `start + overlap`.
+    overlap: u64,
 }
 
 struct PlayerThread {
@@ -45,8 +55,13 @@ struct PlayerThread {
     queue: Vec<PlayableTrack>,
     context: PlayContext,
     normalization: Normalization,
+    automix: bool,
     /// The track being decoded, and its queue index.
     feed: Option<(usize, TrackSource)>,
+    /// Frames of the fed track held back for a crossfade into the next
+    /// entry (0: none), and those frames.
+    fade_frames: usize,
+    tail: Vec<f32>,
     /// Decoded samples not yet in the buffer.
     pending: Vec<f32>,
     pending_at: usize,
@@ -79,7 +94,10 @@ pub(super) fn run(
         queue: Vec::new(),
         context: PlayContext::default(),
         normalization: Normalization::default(),
+        automix: false,
         feed: None,
+        fade_frames: 0,
+        tail: Vec::new(),
         pending: Vec::new(),
         pending_at: 0,
         segments: VecDeque::new(),
@@ -154,6 +172,12 @@ impl PlayerThread {
             Command::Append(tracks) => {
                 let next = self.queue.len();
                 self.queue.extend(tracks);
+                // The fed track may now fade into the first new one.
+                if let Some((index, _)) = &self.feed {
+                    if self.fade_frames == 0 {
+                        self.fade_frames = self.fade_for(*index);
+                    }
+                }
                 // The last track was decoded to its end already: the new
                 // ones follow it without a gap, if it is still playing.
                 if self.feed.is_none() && self.end_of_queue.is_some() && !self.segments.is_empty() {
@@ -197,6 +221,20 @@ impl PlayerThread {
                 self.output.shared.set_volume(volume);
                 self.publish();
             }
+            Command::Automix(on) => {
+                self.automix = on;
+                if let Some((index, _)) = &self.feed {
+                    let index = *index;
+                    self.fade_frames = if on { self.fade_for(index) } else { 0 };
+                    if !on {
+                        // What was held back plays as it is.
+                        self.pending.drain(..self.pending_at);
+                        self.pending_at = 0;
+                        self.pending.append(&mut self.tail);
+                    }
+                }
+                self.publish();
+            }
             Command::Normalization(mode) => {
                 self.normalization = mode;
                 self.publish();
@@ -232,6 +270,8 @@ impl PlayerThread {
         self.pending.clear();
         self.pending_at = 0;
         self.feed = None;
+        self.tail.clear();
+        self.fade_frames = 0;
         self.segments.clear();
         self.end_of_queue = None;
     }
@@ -257,8 +297,10 @@ impl PlayerThread {
                         offset,
                         started_at_ms: Some(now_ms()),
                         heard: 0,
+                        overlap: 0,
                     });
                     self.feed = Some((index, source));
+                    self.fade_frames = self.fade_for(index);
                     self.output.shared.paused.store(false, Ordering::Relaxed);
                     self.status = Status::Playing;
                     self.publish();
@@ -331,32 +373,118 @@ impl PlayerThread {
     }
 
     /// Fills `pending` from the feed; moves the feed to the next track at
-    /// the end of one. Returns false when there is nothing more to decode.
+    /// the end of one (crossfading into it when the transition asks for
+    /// it). Returns false when there is nothing more to decode.
     fn decode_more(&mut self) -> bool {
-        let Some((index, source)) = self.feed.as_mut() else {
-            return false;
-        };
-        // A panic in a decoder or the resampler ends this track, not the
-        // player: the next one plays.
-        match crate::error::catch_panic(|| source.next_block()) {
-            Ok(Some(block)) => {
-                self.pending = block;
-                self.pending_at = 0;
-                return true;
+        loop {
+            let Some((index, source)) = self.feed.as_mut() else {
+                return false;
+            };
+            let index = *index;
+            // A panic in a decoder or the resampler ends this track, not
+            // the player: the next one plays.
+            match crate::error::catch_panic(|| source.next_block()) {
+                Ok(Some(block)) => {
+                    if self.fade_frames == 0 {
+                        self.pending = block;
+                        self.pending_at = 0;
+                        return true;
+                    }
+                    // Hold the last `fade_frames` back; release the rest.
+                    self.tail.extend_from_slice(&block);
+                    let keep = self.fade_frames * CHANNELS;
+                    if self.tail.len() > keep {
+                        let release = self.tail.len() - keep;
+                        self.pending = self.tail.drain(..release).collect();
+                        self.pending_at = 0;
+                        return true;
+                    }
+                    continue;
+                }
+                Ok(None) => {}
+                Err(panic) => {
+                    let path = &self.queue[index].path;
+                    let message =
+                        format!("cannot play {path} further: its decoder failed ({panic})");
+                    tracing::warn!(%message, "skipping the rest of a track");
+                    self.error = Some(message);
+                }
             }
-            Ok(None) => {}
-            Err(panic) => {
-                let path = &self.queue[*index].path;
-                let message = format!("cannot play {path} further: its decoder failed ({panic})");
-                tracing::warn!(%message, "skipping the rest of a track");
-                self.error = Some(message);
+            // The fed track ended: open the next one now, so its first
+            // frame follows the last frame of this one (or mixes into its
+            // held-back end).
+            self.feed = None;
+            self.fade_frames = 0;
+            let tail = std::mem::take(&mut self.tail);
+            if tail.is_empty() {
+                return self.feed_from(index + 1);
+            }
+            return self.crossfade_into(index + 1, tail);
+        }
+    }
+
+    /// The crossfade length into entry `index + 1` in frames, when automix
+    /// is on and there is one.
+    fn fade_for(&self, index: usize) -> usize {
+        match (
+            self.automix,
+            self.queue.get(index),
+            self.queue.get(index + 1),
+        ) {
+            (true, Some(out), Some(into)) => {
+                (mix::crossfade_s(out, into) * f64::from(self.output.rate)).round() as usize
+            }
+            _ => 0,
+        }
+    }
+
+    /// Mixes `tail` (the end of the track just decoded) into the start of
+    /// entry `next` (or the first after it that opens) and feeds on from
+    /// there; with nothing left to play, the tail plays out as it is.
+    fn crossfade_into(&mut self, mut next: usize, tail: Vec<f32>) -> bool {
+        let overlap = (tail.len() / CHANNELS) as u64;
+        while next < self.queue.len() {
+            match self.open(next) {
+                Ok(mut source) => {
+                    let mut head: Vec<f32> = Vec::with_capacity(tail.len());
+                    while head.len() < tail.len() {
+                        match crate::error::catch_panic(|| source.next_block()) {
+                            Ok(Some(block)) => head.extend_from_slice(&block),
+                            _ => break,
+                        }
+                    }
+                    let rest = head.split_off(head.len().min(tail.len()));
+                    let mut mixed = mix::equal_power(&tail, &head, CHANNELS);
+                    self.segments.push_back(Segment {
+                        index: next,
+                        start: self.pushed,
+                        offset: 0,
+                        started_at_ms: None,
+                        heard: 0,
+                        overlap,
+                    });
+                    self.feed = Some((next, source));
+                    self.fade_frames = self.fade_for(next);
+                    if self.fade_frames == 0 {
+                        mixed.extend_from_slice(&rest);
+                    } else {
+                        self.tail = rest;
+                    }
+                    self.pending = mixed;
+                    self.pending_at = 0;
+                    return true;
+                }
+                Err(message) => {
+                    tracing::warn!(%message, "skipping a track that cannot be played");
+                    self.error = Some(message);
+                    next += 1;
+                }
             }
         }
-        // The fed track ended: open the next one now, so its first frame
-        // follows the last frame of this one.
-        let next = *index + 1;
-        self.feed = None;
-        self.feed_from(next)
+        self.end_of_queue = Some(self.pushed + overlap);
+        self.pending = tail;
+        self.pending_at = 0;
+        true
     }
 
     /// Opens queue entry `next` (or the first after it that opens) as the
@@ -372,8 +500,10 @@ impl PlayerThread {
                         offset: 0,
                         started_at_ms: None,
                         heard: 0,
+                        overlap: 0,
                     });
                     self.feed = Some((next, source));
+                    self.fade_frames = self.fade_for(next);
                     return true;
                 }
                 Err(message) => {
@@ -397,11 +527,27 @@ impl PlayerThread {
         if let Some(front) = self.segments.front_mut() {
             front.heard += delta;
         }
+        // In a crossfade the next track sounds from its start on, while
+        // the front plays out: both count what is heard.
+        let rate = self.rate().max(1);
+        if let Some(next) = self.segments.get_mut(1) {
+            if next.overlap > 0 && cursor > next.start {
+                let into = cursor - next.start;
+                next.heard += delta.min(into);
+                if next.started_at_ms.is_none() {
+                    next.started_at_ms = Some(now_ms() - (into.saturating_mul(1000) / rate) as i64);
+                }
+            }
+        }
         let mut changed = false;
-        while self.segments.len() >= 2 && cursor >= self.segments[1].start {
+        while self.segments.len() >= 2
+            && cursor >= self.segments[1].start + self.segments[1].overlap
+        {
             self.end_front(EndReason::Finished);
             if let Some(front) = self.segments.front_mut() {
-                front.started_at_ms = Some(now_ms());
+                if front.started_at_ms.is_none() {
+                    front.started_at_ms = Some(now_ms());
+                }
             }
             changed = true;
         }
@@ -479,6 +625,7 @@ impl PlayerThread {
             queue_len: self.queue.len(),
             volume: self.output.shared.volume(),
             normalization: self.normalization,
+            automix: self.automix,
             context: self.context,
             output: self.output.description.clone(),
             error: self.error.clone(),

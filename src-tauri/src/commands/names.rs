@@ -31,6 +31,7 @@ pub const NAMES: &[&str] = &[
     "player_volume",
     "player_normalization",
     "player_state",
+    "player_automix",
     "complete_playlist",
     "suggestion_feedback",
     "model_versions",

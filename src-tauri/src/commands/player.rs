@@ -67,3 +67,16 @@ pub async fn player_normalization(state: State<'_, AppState>, mode: Normalizatio
 pub async fn player_state(state: State<'_, AppState>) -> Reply<PlayerState> {
     Ok(state.player()?.state())
 }
+
+/// The setting that keeps automix on across starts.
+pub const AUTOMIX_SETTING: &str = "player.automix";
+
+/// Turns automix (crossfades between tracks that are not album neighbours
+/// in order) on or off, and remembers it.
+#[tauri::command]
+pub async fn player_automix(state: State<'_, AppState>, on: bool) -> Reply<()> {
+    state
+        .services
+        .with_db(|db| db.set_setting(AUTOMIX_SETTING, if on { "on" } else { "off" }))?;
+    Ok(state.player()?.set_automix(on)?)
+}

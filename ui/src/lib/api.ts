@@ -153,6 +153,8 @@ export const playerSeek = (positionMs: number) => invoke<void>("player_seek", { 
 export const playerVolume = (volume: number) => invoke<void>("player_volume", { volume });
 export const playerNormalization = (mode: Normalization) => invoke<void>("player_normalization", { mode });
 export const playerState = () => invoke<PlayerState>("player_state");
+/** Crossfades between tracks that are not album neighbours in order (remembered). */
+export const playerAutomix = (on: boolean) => invoke<void>("player_automix", { on });
 
 // Complete playlist and the model.
 

@@ -111,7 +111,11 @@ fn a_radio_drops_an_artist_skipped_twice_and_never_runs_dry_in_30_minutes() {
         assert_eq!(distinct.len(), 5, "a track came back within 5");
     }
     let status = fx.services.radio_status().expect("status").expect("on");
-    assert!(status.title.starts_with("Radio from “Song 3"), "{}", status.title);
+    assert!(
+        status.title.starts_with("Radio from “Song 3"),
+        "{}",
+        status.title
+    );
     assert!(fx.services.radio_stop().expect("stop"));
     assert!(fx.services.radio_refill(0).expect("off").is_empty());
 }

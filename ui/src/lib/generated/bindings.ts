@@ -314,7 +314,11 @@ export type Exported = { path: string, tracks: number, };
 /**
  * A snapshot of the player, as the UI shows it.
  */
-export type PlayerState = { status: PlayerStatus, track: PlayableTrack | null, position_ms: number, duration_ms: number | null, queue_index: number | null, queue_len: number, volume: number, normalization: Normalization, context: PlayContext, 
+export type PlayerState = { status: PlayerStatus, track: PlayableTrack | null, position_ms: number, duration_ms: number | null, queue_index: number | null, queue_len: number, volume: number, normalization: Normalization, 
+/**
+ * Crossfades between tracks that are not album neighbours in order.
+ */
+automix: boolean, context: PlayContext, 
 /**
  * What the sound goes to ("silent: no audio output device" on CI).
  */
