@@ -242,6 +242,15 @@ fn no_mode_suggests_an_excluded_track_or_two_versions_of_a_song() {
     let tracks: HashSet<i64> = reached.iter().map(|r| r.track).collect();
     assert!(!tracks.contains(&studio) && !tracks.contains(&copy));
 
+    // And so does a path across the library.
+    let path = fx
+        .services
+        .plan_path(id("Song 00"), id("Song 41"), Vec::new(), 12, 0)
+        .expect("path");
+    let steps: Vec<i64> = path.steps.iter().map(|s| s.track_id).collect();
+    assert!(!steps.iter().any(banned), "{steps:?}");
+    assert!(!steps.contains(&studio) && !steps.contains(&copy), "{steps:?}");
+
     // Taking the tag off the list lets those tracks back.
     let tag = fx.services.exclusions().expect("list")[0].id;
     assert!(fx.services.remove_exclusion(tag).expect("remove"));
