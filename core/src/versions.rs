@@ -15,8 +15,13 @@
 //!   deviations ([`NEAR_IDENTICAL`]) — the same recording under other tags.
 //!
 //! Of each group one is suggested: the one the listener chose, else one
-//! whose title names no version ([`version_label`]), else the most played,
-//! else the first indexed.
+//! whose title names no version ([`version_label`]), else a tagged one
+//! over one named after its file, else the most played, else the first
+//! indexed.
+//!
+//! Measured on the demo album with three tracks also re-encoded to FLAC
+//! and to 128 kb/s MP3, tags stripped (19 files): exactly the three groups
+//! of three, none other.
 
 use std::collections::HashMap;
 
@@ -164,12 +169,14 @@ impl Versions {
         let mut groups: Vec<Vec<u32>> = members.into_values().filter(|g| g.len() > 1).collect();
         for g in &mut groups {
             // The one to suggest first: chosen (latest), no version word,
-            // most played, first indexed.
+            // tagged rather than named after its file, most played, first
+            // indexed.
             g.sort_by_key(|&t| {
                 let s = &songs[t as usize];
                 (
                     std::cmp::Reverse(s.preferred_at),
                     version_label(s.title).is_some(),
+                    s.names_guessed,
                     std::cmp::Reverse(s.plays),
                     t,
                 )
@@ -329,6 +336,15 @@ mod tests {
         assert_eq!(Versions::find(&songs, &[]).groups(), &[vec![1, 0]]);
         songs[0].preferred_at = Some(10);
         assert_eq!(Versions::find(&songs, &[]).groups(), &[vec![0, 1]]);
+    }
+
+    #[test]
+    fn a_tagged_copy_is_suggested_before_one_named_after_its_file() {
+        let mut songs = [song("lib", "x-track", 180.0), song("Artist", "Title", 180.0)];
+        songs[0].names_guessed = true;
+        let same = [0.1, 0.2];
+        let v = Versions::find(&songs, &[&same, &same]);
+        assert_eq!(v.groups(), &[vec![1, 0]]);
     }
 
     #[test]
