@@ -696,8 +696,12 @@ impl Genie {
                 plays[i as usize] += 1;
             }
         }
+        // An artist's or a tag's radio starts from the versions the modes
+        // suggest.
+        let other_version: HashSet<u32> = self.versions.not_suggested().collect();
         let most_played = |keep: &dyn Fn(usize, &ModelTrack) -> bool| -> Vec<i64> {
             let mut found: Vec<usize> = (0..self.data.tracks.len())
+                .filter(|&i| !other_version.contains(&(i as u32)))
                 .filter(|&i| keep(i, &self.data.tracks[i]))
                 .collect();
             found.sort_by_key(|&i| (std::cmp::Reverse(plays[i]), i));

@@ -340,7 +340,10 @@ mod tests {
 
     #[test]
     fn a_tagged_copy_is_suggested_before_one_named_after_its_file() {
-        let mut songs = [song("lib", "x-track", 180.0), song("Artist", "Title", 180.0)];
+        let mut songs = [
+            song("lib", "x-track", 180.0),
+            song("Artist", "Title", 180.0),
+        ];
         songs[0].names_guessed = true;
         let same = [0.1, 0.2];
         let v = Versions::find(&songs, &[&same, &same]);
