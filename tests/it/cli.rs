@@ -192,3 +192,32 @@ fn the_demo_library_is_bundled_and_counted() {
         "the demo library needs 15+ tracks, has {count}"
     );
 }
+
+#[test]
+fn bench_complete_times_an_untrained_model_by_default() {
+    // `--train-epochs` defaults to 0: latency does not depend on the
+    // weights, so no epoch is spent before the timing.
+    let home = tempfile::tempdir().unwrap();
+    let out = run(playgenie(home.path()).env("PLAYGENIE_DEVICE", "cpu").args([
+        "bench",
+        "complete",
+        "--tracks",
+        "1000",
+        "-k",
+        "5",
+        "--requests",
+        "3",
+        "--json",
+    ]));
+    let reports: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let report = &reports[0];
+    assert_eq!(report["tracks"], 1000);
+    assert!(
+        report["model_p95_ms"].as_f64().is_some_and(|ms| ms > 0.0),
+        "{report}"
+    );
+    assert!(
+        report["cold_p95_ms"].as_f64().is_some_and(|ms| ms > 0.0),
+        "{report}"
+    );
+}
