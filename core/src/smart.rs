@@ -81,17 +81,7 @@ impl Field {
     }
 
     fn parse(text: &str) -> Result<Self> {
-        let wanted = text.trim().to_lowercase().replace([' ', '-'], "_");
-        FIELDS
-            .iter()
-            .find(|(_, n)| *n == wanted)
-            .map(|(f, _)| *f)
-            .ok_or_else(|| {
-                Error::Invalid(format!(
-                    "unknown field \"{text}\": use one of {}",
-                    FIELDS.map(|(_, n)| n).join(", ")
-                ))
-            })
+        by_name(&FIELDS, text, text, "field")
     }
 
     fn kind(self) -> Kind {
@@ -163,23 +153,14 @@ impl Op {
     }
 
     fn parse(text: &str) -> Result<Self> {
-        let wanted = text.trim().to_lowercase().replace([' ', '-'], "_");
-        let wanted = match wanted.as_str() {
-            "=" | "==" => "is".to_owned(),
-            "!=" => "is_not".to_owned(),
-            "<" => "below".to_owned(),
-            ">" => "above".to_owned(),
-            _ => wanted,
+        let wanted = match text.trim() {
+            "=" | "==" => "is",
+            "!=" => "is_not",
+            "<" => "below",
+            ">" => "above",
+            other => other,
         };
-        OPS.iter()
-            .find(|(_, n)| *n == wanted)
-            .map(|(o, _)| *o)
-            .ok_or_else(|| {
-                Error::Invalid(format!(
-                    "unknown comparison \"{text}\": use one of {}",
-                    OPS.map(|(_, n)| n).join(", ")
-                ))
-            })
+        by_name(&OPS, wanted, text, "comparison")
     }
 
     fn allowed(self, kind: Kind) -> bool {
@@ -193,6 +174,23 @@ impl Op {
             Kind::Days => matches!(self, Op::InLast | Op::NotInLast | Op::Between),
         }
     }
+}
+
+/// The entry of `table` named `wanted` (any case; spaces and dashes as
+/// underscores), or an error naming `text` and every name there is.
+fn by_name<T: Copy>(table: &[(T, &str)], wanted: &str, text: &str, what: &str) -> Result<T> {
+    let wanted = wanted.trim().to_lowercase().replace([' ', '-'], "_");
+    table
+        .iter()
+        .find(|(_, n)| *n == wanted)
+        .map(|(t, _)| *t)
+        .ok_or_else(|| {
+            let names: Vec<&str> = table.iter().map(|(_, n)| *n).collect();
+            Error::Invalid(format!(
+                "unknown {what} \"{text}\": use one of {}",
+                names.join(", ")
+            ))
+        })
 }
 
 /// A rule as written: strings, checked by [`Rule::check`].

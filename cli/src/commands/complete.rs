@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use playgenie_core::playlists::{self, ExportFormat};
+use playgenie_core::playlists;
 use playgenie_core::service::suggestions::CompleteOptions;
 use playgenie_core::{Core, Services};
 
@@ -103,17 +103,7 @@ impl CompleteArgs {
         if let Some(out) = &self.out {
             let mut all = seed;
             all.extend(completion.suggestions.iter().map(|s| s.track_id));
-            let core = services.core()?;
-            let written = playlists::export_tracks(
-                core.db(),
-                &core.paths().own_files(),
-                &name,
-                &all,
-                out,
-                ExportFormat::for_path(out),
-                false,
-            )?;
-            eprintln!("wrote {written} tracks to {}", out.display());
+            super::export_ids(&services, &name, &all, out)?;
         }
         Ok(ExitCode::SUCCESS)
     }

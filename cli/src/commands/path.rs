@@ -5,7 +5,6 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use playgenie_core::playlists::{self, ExportFormat};
 use playgenie_core::{Core, Services};
 
 use super::Outcome;
@@ -85,17 +84,7 @@ impl PathArgs {
                 (Some(a), Some(b)) => format!("{} → {}", a.title, b.title),
                 _ => "Path".to_owned(),
             };
-            let core = services.core()?;
-            let written = playlists::export_tracks(
-                core.db(),
-                &core.paths().own_files(),
-                &name,
-                &ids,
-                out,
-                ExportFormat::for_path(out),
-                false,
-            )?;
-            eprintln!("wrote {written} tracks to {}", out.display());
+            super::export_ids(&services, &name, &ids, out)?;
         }
         Ok(ExitCode::SUCCESS)
     }

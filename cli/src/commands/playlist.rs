@@ -52,18 +52,25 @@ enum PlaylistAction {
     /// Write a playlist to a file.
     Export {
         name: String,
-        /// The file to write (default: the exports folder, named after the
-        /// playlist, as the app does).
-        #[arg(long)]
-        out: Option<PathBuf>,
-        #[arg(long, value_enum, default_value_t = FormatArg::M3u)]
-        format: FormatArg,
-        /// Write paths relative to the file's folder (default: absolute).
-        #[arg(long)]
-        relative: bool,
+        #[command(flatten)]
+        to: ExportTo,
     },
     /// Delete a playlist (the tracks stay in the library).
     Delete { name: String },
+}
+
+/// Where and how a playlist is written (`playlist export`, `smart export`).
+#[derive(Debug, clap::Args)]
+pub(crate) struct ExportTo {
+    /// The file to write (default: the exports folder, named after the
+    /// playlist, as the app does).
+    #[arg(long)]
+    pub(crate) out: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = FormatArg::M3u)]
+    pub(crate) format: FormatArg,
+    /// Write paths relative to the file's folder (default: absolute).
+    #[arg(long)]
+    pub(crate) relative: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -158,15 +165,10 @@ impl PlaylistArgs {
                     }
                 }
             }
-            PlaylistAction::Export {
-                name,
-                out,
-                format,
-                relative,
-            } => {
+            PlaylistAction::Export { name, to } => {
                 let p = db.find_playlist(&name)?;
-                let format = format.format();
-                let out = out.unwrap_or_else(|| {
+                let (format, relative) = (to.format.format(), to.relative);
+                let out = to.out.unwrap_or_else(|| {
                     playlists::default_export_path(&core.paths().exports_dir, &p.name, format)
                 });
                 let written =

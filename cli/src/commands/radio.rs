@@ -10,7 +10,6 @@ use std::process::ExitCode;
 
 use playgenie_core::db::{EndReason, NewPlay, PlaySource};
 use playgenie_core::formats::normalize::artist_key;
-use playgenie_core::playlists::{self, ExportFormat};
 use playgenie_core::radio::{Start, LOW_WATER};
 use playgenie_core::service::radio::RadioOptions;
 use playgenie_core::{Core, Services};
@@ -183,17 +182,7 @@ impl RadioArgs {
                 .filter(|s| !s.skipped)
                 .map(|s| s.track_id)
                 .collect();
-            let core = services.core()?;
-            let written = playlists::export_tracks(
-                core.db(),
-                &core.paths().own_files(),
-                &started.title,
-                &kept,
-                out,
-                ExportFormat::for_path(out),
-                false,
-            )?;
-            eprintln!("wrote {written} tracks to {}", out.display());
+            super::export_ids(&services, &started.title, &kept, out)?;
         }
         Ok(ExitCode::SUCCESS)
     }

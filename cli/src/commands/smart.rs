@@ -2,14 +2,13 @@
 //! saved rules evaluated live ("tempo between 100 130", "genre is rock",
 //! "last_played not_in_last 30").
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Subcommand;
 use playgenie_core::smart::{describe, parse_rule, SmartSpec, FIELDS};
 use playgenie_core::{Core, Services};
 
-use super::playlist::FormatArg;
+use super::playlist::ExportTo;
 use super::Outcome;
 use crate::output::{clock, print_json, shown};
 
@@ -58,14 +57,8 @@ enum SmartAction {
     /// Write what it holds now to a file.
     Export {
         name: String,
-        /// The file (default: the exports folder, named after it).
-        #[arg(long)]
-        out: Option<PathBuf>,
-        #[arg(long, value_enum, default_value_t = FormatArg::M3u)]
-        format: FormatArg,
-        /// Paths relative to the file's folder.
-        #[arg(long)]
-        relative: bool,
+        #[command(flatten)]
+        to: ExportTo,
     },
     /// Delete a smart playlist (the tracks stay).
     Delete { name: String },
@@ -141,14 +134,13 @@ impl SmartArgs {
                     }
                 }
             }
-            SmartAction::Export {
-                name,
-                out,
-                format,
-                relative,
-            } => {
-                let (path, written) =
-                    services.export_smart(&name, out.as_deref(), format.format(), relative)?;
+            SmartAction::Export { name, to } => {
+                let (path, written) = services.export_smart(
+                    &name,
+                    to.out.as_deref(),
+                    to.format.format(),
+                    to.relative,
+                )?;
                 println!("wrote {written} tracks to {}", path.display());
             }
             SmartAction::Delete { name } => {

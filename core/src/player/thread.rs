@@ -441,48 +441,39 @@ impl PlayerThread {
     /// Mixes `tail` (the end of the track just decoded) into the start of
     /// entry `next` (or the first after it that opens) and feeds on from
     /// there; with nothing left to play, the tail plays out as it is.
-    fn crossfade_into(&mut self, mut next: usize, tail: Vec<f32>) -> bool {
+    fn crossfade_into(&mut self, next: usize, tail: Vec<f32>) -> bool {
         let overlap = (tail.len() / CHANNELS) as u64;
-        while next < self.queue.len() {
-            match self.open(next) {
-                Ok(mut source) => {
-                    let mut head: Vec<f32> = Vec::with_capacity(tail.len());
-                    while head.len() < tail.len() {
-                        match crate::error::catch_panic(|| source.next_block()) {
-                            Ok(Some(block)) => head.extend_from_slice(&block),
-                            _ => break,
-                        }
-                    }
-                    let rest = head.split_off(head.len().min(tail.len()));
-                    let mut mixed = mix::equal_power(&tail, &head, CHANNELS);
-                    self.segments.push_back(Segment {
-                        index: next,
-                        start: self.pushed,
-                        offset: 0,
-                        started_at_ms: None,
-                        heard: 0,
-                        overlap,
-                    });
-                    self.feed = Some((next, source));
-                    self.fade_frames = self.fade_for(next);
-                    if self.fade_frames == 0 {
-                        mixed.extend_from_slice(&rest);
-                    } else {
-                        self.tail = rest;
-                    }
-                    self.pending = mixed;
-                    self.pending_at = 0;
-                    return true;
-                }
-                Err(message) => {
-                    tracing::warn!(%message, "skipping a track that cannot be played");
-                    self.error = Some(message);
-                    next += 1;
-                }
+        let Some((next, mut source)) = self.open_from(next) else {
+            self.end_of_queue = Some(self.pushed + overlap);
+            self.pending = tail;
+            self.pending_at = 0;
+            return true;
+        };
+        let mut head: Vec<f32> = Vec::with_capacity(tail.len());
+        while head.len() < tail.len() {
+            match crate::error::catch_panic(|| source.next_block()) {
+                Ok(Some(block)) => head.extend_from_slice(&block),
+                _ => break,
             }
         }
-        self.end_of_queue = Some(self.pushed + overlap);
-        self.pending = tail;
+        let rest = head.split_off(head.len().min(tail.len()));
+        let mut mixed = mix::equal_power(&tail, &head, CHANNELS);
+        self.segments.push_back(Segment {
+            index: next,
+            start: self.pushed,
+            offset: 0,
+            started_at_ms: None,
+            heard: 0,
+            overlap,
+        });
+        self.feed = Some((next, source));
+        self.fade_frames = self.fade_for(next);
+        if self.fade_frames == 0 {
+            mixed.extend_from_slice(&rest);
+        } else {
+            self.tail = rest;
+        }
+        self.pending = mixed;
         self.pending_at = 0;
         true
     }
@@ -490,22 +481,30 @@ impl PlayerThread {
     /// Opens queue entry `next` (or the first after it that opens) as the
     /// feed, starting where the stream is; false, with the end of the
     /// queue marked, when none is left.
-    fn feed_from(&mut self, mut next: usize) -> bool {
+    fn feed_from(&mut self, next: usize) -> bool {
+        let Some((next, source)) = self.open_from(next) else {
+            self.end_of_queue = Some(self.pushed);
+            return false;
+        };
+        self.segments.push_back(Segment {
+            index: next,
+            start: self.pushed,
+            offset: 0,
+            started_at_ms: None,
+            heard: 0,
+            overlap: 0,
+        });
+        self.feed = Some((next, source));
+        self.fade_frames = self.fade_for(next);
+        true
+    }
+
+    /// The first entry from `next` on that opens, with its source; those
+    /// that cannot be played are reported and passed over.
+    fn open_from(&mut self, mut next: usize) -> Option<(usize, TrackSource)> {
         while next < self.queue.len() {
             match self.open(next) {
-                Ok(source) => {
-                    self.segments.push_back(Segment {
-                        index: next,
-                        start: self.pushed,
-                        offset: 0,
-                        started_at_ms: None,
-                        heard: 0,
-                        overlap: 0,
-                    });
-                    self.feed = Some((next, source));
-                    self.fade_frames = self.fade_for(next);
-                    return true;
-                }
+                Ok(source) => return Some((next, source)),
                 Err(message) => {
                     tracing::warn!(%message, "skipping a track that cannot be played");
                     self.error = Some(message);
@@ -513,8 +512,7 @@ impl PlayerThread {
                 }
             }
         }
-        self.end_of_queue = Some(self.pushed);
-        false
+        None
     }
 
     /// Moves heard frames to the audible segment, closes segments the
