@@ -170,13 +170,7 @@ impl LibraryData {
             folders.entry(t.folder.clone()).or_default().push(t);
         }
         for ((artist, album), mut members) in albums {
-            members.sort_by_key(|t| {
-                (
-                    t.disc_no.unwrap_or(1),
-                    t.track_no.unwrap_or(u32::MAX),
-                    t.title.clone(),
-                )
-            });
+            members.sort_by_key(|t| album_order(t));
             let list = grouping(format!("album:{artist}/{album}"), &members);
             add(list, false, &mut playlists, &mut personal);
         }
@@ -593,6 +587,8 @@ pub struct Genie {
     heard_tags: Vec<Vec<String>>,
     model: Option<(u32, TrainedVae)>,
     artists: Vec<u32>,
+    /// Plays per track.
+    plays: Vec<usize>,
     /// The songs with several versions in the library: one is suggested.
     versions: Versions,
     /// Why there is no model, when there is none.
@@ -664,7 +660,8 @@ impl Genie {
                     .unwrap_or_default()
             })
             .collect();
-        let versions = find_versions(&data, &db.preferred_versions()?);
+        let plays = play_counts(&data);
+        let versions = find_versions(&data, &plays, &db.preferred_versions()?);
         Ok(Self {
             data,
             content,
@@ -672,18 +669,19 @@ impl Genie {
             heard_tags,
             model,
             artists,
+            plays,
             versions,
             no_model,
         })
     }
 
-    /// The library's songs with more than one version, as database ids,
-    /// the one suggested first.
-    pub fn version_groups(&self) -> Vec<Vec<i64>> {
+    /// The library's songs with more than one version, the one suggested
+    /// first.
+    pub fn version_groups(&self) -> Vec<Vec<&ModelTrack>> {
         self.versions
             .groups()
             .iter()
-            .map(|g| g.iter().map(|&i| self.data.ids[i as usize]).collect())
+            .map(|g| g.iter().map(|&i| &self.data.tracks[i as usize]).collect())
             .collect()
     }
 
@@ -693,12 +691,7 @@ impl Genie {
     /// are the database's to read, so `Start::Playlist` gives none here.
     pub fn radio_seed(&self, start: &radio::Start) -> Vec<i64> {
         use playgenie_formats::normalize::{artist_key, fold};
-        let mut plays = vec![0usize; self.data.tracks.len()];
-        for p in &self.data.plays {
-            if let Some(&i) = self.data.index.get(&p.track_id) {
-                plays[i as usize] += 1;
-            }
-        }
+        let plays = &self.plays;
         // An artist's or a tag's radio starts from the versions the modes
         // suggest.
         let other_version: HashSet<u32> = self.versions.not_suggested().collect();
@@ -730,13 +723,7 @@ impl Genie {
                     .iter()
                     .filter(|t| !wanted.is_empty() && fold(&t.album) == wanted)
                     .collect();
-                found.sort_by_key(|t| {
-                    (
-                        t.disc_no.unwrap_or(1),
-                        t.track_no.unwrap_or(u32::MAX),
-                        t.title.clone(),
-                    )
-                });
+                found.sort_by_key(|t| album_order(t));
                 found.iter().map(|t| t.id).collect()
             }
             radio::Start::Artist(name) => {
@@ -898,11 +885,9 @@ impl Genie {
             .enumerate()
             .map(|(k, step)| {
                 let t = &self.data.tracks[step.track as usize];
-                let neighbours: Vec<u32> = [k.checked_sub(1), Some(k + 1)]
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|j| planned.get(j).map(|s| s.track))
-                    .collect();
+                // Its neighbour on the way: the step before (the next one
+                // for the first).
+                let neighbour = planned.get(k.checked_sub(1).unwrap_or(k + 1));
                 let mut reasons = vec![if step.stop {
                     format!("a stop you chose: {}", sound_facts(t))
                 } else {
@@ -914,8 +899,8 @@ impl Genie {
                         sound_facts(t)
                     )
                 }];
-                if let Some(&nearest) = neighbours.first() {
-                    reasons.push(sound_reason(&self.data.tracks[nearest as usize], t));
+                if let Some(n) = neighbour {
+                    reasons.push(sound_reason(&self.data.tracks[n.track as usize], t));
                 }
                 if !step.stop {
                     reasons.extend(
@@ -1205,15 +1190,30 @@ impl Genie {
     }
 }
 
-/// The library's versions of songs ([`Versions::find`]) from the genie's
-/// data: plays counted per track, the listener's choices (track id, when).
-fn find_versions(data: &LibraryData, preferred: &[(i64, i64)]) -> Versions {
+/// Where a track stands on its album: disc, track number, title.
+fn album_order(t: &ModelTrack) -> (u32, u32, String) {
+    (
+        t.disc_no.unwrap_or(1),
+        t.track_no.unwrap_or(u32::MAX),
+        t.title.clone(),
+    )
+}
+
+/// How often each of the genie's tracks was played.
+fn play_counts(data: &LibraryData) -> Vec<usize> {
     let mut plays = vec![0usize; data.tracks.len()];
     for p in &data.plays {
         if let Some(&i) = data.index.get(&p.track_id) {
             plays[i as usize] += 1;
         }
     }
+    plays
+}
+
+/// The library's versions of songs ([`Versions::find`]) from the genie's
+/// data, its tracks' play counts and the listener's choices (track id,
+/// when).
+fn find_versions(data: &LibraryData, plays: &[usize], preferred: &[(i64, i64)]) -> Versions {
     let mut chosen: Vec<Option<i64>> = vec![None; data.tracks.len()];
     for &(id, at) in preferred {
         if let Some(&i) = data.index.get(&id) {
@@ -1234,14 +1234,16 @@ fn find_versions(data: &LibraryData, preferred: &[(i64, i64)]) -> Versions {
             names_guessed: t.names_guessed,
         })
         .collect();
-    // The hand-made block alone, z-scored without the ear's weights.
-    let hand: Vec<Vec<f32>> = data
+    // The hand-made block of the catalogue rows alone, z-scored without
+    // the ear's weights.
+    let ear = if data.ear { EAR_COLUMNS } else { 0 };
+    let dims = data.catalogue.feature_names.len().saturating_sub(ear);
+    let rows: Vec<&[f32]> = data
+        .catalogue
         .tracks
         .iter()
-        .map(|t| t.features.to_numeric())
+        .map(|t| &t.features[..dims.min(t.features.len())])
         .collect();
-    let dims = hand.first().map_or(0, Vec::len);
-    let rows: Vec<&[f32]> = hand.iter().map(Vec::as_slice).collect();
     let z = standardise_rows(&rows, dims, &[]);
     let z_rows: Vec<&[f32]> = z.iter().map(Vec::as_slice).collect();
     Versions::find(&songs, &z_rows)

@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use super::Services;
-use crate::db::{ExclusionRow, ModelTrack};
+use crate::db::ExclusionRow;
 use crate::exclusions::NewExclusion;
 use crate::{Error, Result};
 
@@ -51,19 +51,15 @@ impl Services {
 
     /// The songs with several versions, each group's suggested one first.
     pub fn version_groups(&self) -> Result<Vec<VersionGroup>> {
-        let groups = self.with_genie(|genie| Ok(genie.version_groups()))?;
-        let rows = self.with_db(|db| db.model_tracks())?;
-        let by_id: std::collections::HashMap<i64, &ModelTrack> =
-            rows.iter().map(|t| (t.id, t)).collect();
-        Ok(groups
-            .into_iter()
-            .map(|ids| VersionGroup {
-                tracks: ids
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(n, id)| {
-                        let t = by_id.get(id)?;
-                        Some(VersionTrack {
+        self.with_genie(|genie| {
+            Ok(genie
+                .version_groups()
+                .into_iter()
+                .map(|tracks| VersionGroup {
+                    tracks: tracks
+                        .iter()
+                        .enumerate()
+                        .map(|(n, t)| VersionTrack {
                             track_id: t.id,
                             title: t.title.clone(),
                             artist: t.artist.clone(),
@@ -72,11 +68,10 @@ impl Services {
                             folder: t.folder.display().to_string(),
                             suggested: n == 0,
                         })
-                    })
-                    .collect(),
-            })
-            .filter(|g: &VersionGroup| g.tracks.len() > 1)
-            .collect())
+                        .collect(),
+                })
+                .collect())
+        })
     }
 
     /// Makes `track_id` the version of its song that the modes suggest.
