@@ -8,6 +8,8 @@
 
 use std::time::Instant;
 
+use playgenie_models::data::Query;
+use playgenie_models::vae::{scorer, TrainedVae};
 use playgenie_models::ComputeBackend;
 use serde::Serialize;
 
@@ -32,9 +34,24 @@ pub struct SizeReport {
     pub model_p95_ms: f64,
     pub cold_p50_ms: f64,
     pub cold_p95_ms: f64,
+    /// One scoring of the whole catalogue (a pick), over every pick of
+    /// every timed request.
+    pub pick_p50_ms: f64,
+    pub pick_p95_ms: f64,
+    /// A request's set-up before its first pick (history, recency rows).
+    pub setup_p50_ms: f64,
+    /// Bytes one pick reads, and the time a plain read of that many bytes
+    /// takes on as many threads (the memory-bandwidth floor of a pick).
+    pub pick_bytes: usize,
+    pub floor_p50_ms: f64,
+    /// CPU threads the machine offers.
+    pub cores: usize,
+    /// The benchmark process's resident memory with the genie (library
+    /// data and model) loaded, in MB (None where /proc cannot tell).
+    pub rss_mb: Option<f64>,
 }
 
-fn percentile(values: &[f64], p: f64) -> f64 {
+pub(crate) fn percentile(values: &[f64], p: f64) -> f64 {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
     if sorted.is_empty() {
@@ -80,6 +97,7 @@ pub fn run(
         let t = Instant::now();
         let engine = Genie::load(&db, &store, backend)?;
         let load_s = t.elapsed().as_secs_f64();
+        let rss_mb = resident_mb();
         let cold_store = ModelStore::new(dir.join("no-models"));
         let cold = Genie::load(&db, &cold_store, backend)?;
         progress(&format!("{n} tracks: trained in {train_s:.1} s, loaded in {load_s:.2} s; timing {requests} requests"));
@@ -88,7 +106,7 @@ pub fn run(
             state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
             ids[(state >> 33) as usize % ids.len()]
         };
-        let rescore_every = rescore.unwrap_or_else(|| Request::rescore_for(n));
+        let rescore_every = rescore.unwrap_or(1).max(1);
         let mut model_ms = Vec::new();
         let mut cold_ms = Vec::new();
         for i in 0..requests + 1 {
@@ -122,6 +140,10 @@ pub fn run(
                 cold_ms.push(cold_time);
             }
         }
+        let picks = engine
+            .model()
+            .map(|model| time_picks(model, n, k, requests))
+            .unwrap_or_default();
         let _ = std::fs::remove_dir_all(&dir);
         out.push(SizeReport {
             tracks: n,
@@ -135,9 +157,79 @@ pub fn run(
             model_p95_ms: percentile(&model_ms, 95.0),
             cold_p50_ms: median(&cold_ms),
             cold_p95_ms: percentile(&cold_ms, 95.0),
+            pick_p50_ms: median(&picks.pick_ms),
+            pick_p95_ms: percentile(&picks.pick_ms, 95.0),
+            setup_p50_ms: median(&picks.setup_ms),
+            pick_bytes: picks.bytes,
+            floor_p50_ms: median(&picks.floor_ms),
+            cores: std::thread::available_parallelism().map_or(1, usize::from),
+            rss_mb,
         });
     }
     Ok(out)
+}
+
+#[derive(Default)]
+struct Picks {
+    pick_ms: Vec<f64>,
+    setup_ms: Vec<f64>,
+    floor_ms: Vec<f64>,
+    bytes: usize,
+}
+
+/// Times the scorer itself: `requests` requests from random 5-track seeds,
+/// `k` greedy picks each, every scoring timed; then plain reads of as many
+/// bytes as a pick reads.
+fn time_picks(model: &TrainedVae, n: usize, k: usize, requests: usize) -> Picks {
+    let mut state = 11u64;
+    let mut next = || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
+        ((state >> 33) as usize % n.max(1)) as u32
+    };
+    let mut picks = Picks {
+        bytes: model.bytes_per_pick(),
+        ..Picks::default()
+    };
+    let mut scores = Vec::new();
+    for _ in 0..requests.max(1) {
+        let seed: Vec<u32> = (0..5).map(|_| next()).collect();
+        let query = Query {
+            user: Some(genie::ME),
+            timestamp: Some(1_700_000_000),
+            seed: &seed,
+        };
+        let t = Instant::now();
+        let mut request = model.pick_scorer(&query, 0.0);
+        picks.setup_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        let mut taken = seed.clone();
+        for _ in 0..k {
+            let t = Instant::now();
+            request.scores(&mut scores);
+            picks.pick_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+            let best = (0..scores.len())
+                .filter(|t| !taken.contains(&(*t as u32)))
+                .max_by(|a, b| scores[*a].total_cmp(&scores[*b]));
+            if let Some(best) = best {
+                taken.push(best as u32);
+                request.push(best as u32);
+            }
+        }
+    }
+    let buffer = vec![1.0f32; picks.bytes / std::mem::size_of::<f32>()];
+    for _ in 0..(requests * k).clamp(10, 200) {
+        let t = Instant::now();
+        std::hint::black_box(scorer::read_all(&buffer, scorer::threads_for(n)));
+        picks.floor_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    picks
+}
+
+/// This process's resident set size (VmRSS), in MB.
+fn resident_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
 }
 
 fn tempfile_dir() -> Result<std::path::PathBuf> {

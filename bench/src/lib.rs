@@ -9,6 +9,8 @@
 //! - [`index`]: `bench index`, the analyser's speed and feature quality;
 //! - [`listen`]: its `--listen` part, the tagger's pass and what it is worth;
 //! - [`complete`]: `bench complete`, "Complete playlist" latency at scale;
+//! - [`rescan`]: `bench rescan`, rescans and the watcher over a big
+//!   library of real files;
 //! - [`fixture`]: the generated catalogue those scale figures use.
 //!
 //! The `playgenie bench ...` commands of the CLI print what these return.
@@ -20,6 +22,7 @@ pub mod fine_tune;
 pub mod fixture;
 pub mod index;
 pub mod listen;
+pub mod rescan;
 pub mod run;
 
 pub use error::{Error, Result};

@@ -33,7 +33,7 @@ use crate::radio;
 use crate::versions::{Song, Versions};
 
 /// The listener, as the model's "user".
-const ME: &str = "me";
+pub const ME: &str = "me";
 
 /// How much the learned ear counts in content distances (cold start, the
 /// explanations' "sounds like", the model's content term): the embedding's
@@ -444,8 +444,9 @@ pub struct Request {
     /// The listener's offset from UTC in seconds, so "evening" means their
     /// evening, for the request and for the plays alike.
     pub utc_offset_s: i64,
-    /// Score the catalogue again after this many picks (1: after each;
-    /// see [`Request::rescore_for`]).
+    /// Score the catalogue again after this many picks: 1 (after each,
+    /// fully autoregressive) at every library size, as PlayGenie asks;
+    /// more only for the benchmark's comparison.
     pub rescore_every: usize,
 }
 
@@ -533,19 +534,6 @@ impl Request {
             )));
         }
         Ok(())
-    }
-
-    /// The re-scoring interval PlayGenie uses for a library of `tracks`:
-    /// after every pick up to 20,000 tracks (fully autoregressive); above,
-    /// one scoring per request (every pick still conditions on the whole
-    /// playlist and obeys the constraints), because a scoring of 100,000
-    /// tracks costs about 35 ms on two CPU cores (`bench complete`).
-    pub fn rescore_for(tracks: usize) -> usize {
-        if tracks <= 20_000 {
-            1
-        } else {
-            usize::MAX
-        }
     }
 }
 
@@ -936,6 +924,11 @@ impl Genie {
     /// Tracks the genie can suggest.
     pub fn tracks(&self) -> usize {
         self.data.ids.len()
+    }
+
+    /// The model in use, if there is one that fits the library.
+    pub fn model(&self) -> Option<&TrainedVae> {
+        self.model.as_ref().map(|(_, m)| m)
     }
 
     /// The model version answering, if any.

@@ -59,10 +59,26 @@ enum BenchWhat {
         /// answers as fast; 1 also times an epoch at each size).
         #[arg(long, default_value_t = 0)]
         train_epochs: usize,
-        /// Re-score the catalogue every N picks (default: PlayGenie's
-        /// choice for the size: every pick up to 20,000 tracks, else once).
+        /// Re-score the catalogue every N picks (default 1: after every
+        /// pick, fully autoregressive, as PlayGenie completes at any size).
         #[arg(long)]
         rescore_every: Option<usize>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rescans of a big library of real files (written to a temporary
+    /// folder): unchanged, after touching some files, and the watcher's
+    /// reaction to one new file.
+    Rescan {
+        /// Files in the library.
+        #[arg(long, default_value_t = 100_000)]
+        files: usize,
+        /// Files rewritten before the second kind of rescan.
+        #[arg(long, default_value_t = 100)]
+        touched: usize,
+        /// Unchanged rescans timed.
+        #[arg(long, default_value_t = 5)]
+        repeats: usize,
         #[arg(long)]
         json: bool,
     },
@@ -309,7 +325,7 @@ impl BenchArgs {
                         "cold p50",
                         "cold p95"
                     );
-                    for r in reports {
+                    for r in &reports {
                         println!(
                             "{:>8} {:>8} {:>9.1} {:>8.2} {:>8.1}ms {:>8.1}ms {:>8.1}ms {:>8.1}ms",
                             r.tracks,
@@ -326,6 +342,59 @@ impl BenchArgs {
                             r.cold_p95_ms
                         );
                     }
+                    println!(
+                        "\none pick (a scoring of the whole catalogue), against a plain read of as many bytes:"
+                    );
+                    println!(
+                        "{:>8} {:>9} {:>10} {:>10} {:>10} {:>11} {:>7} {:>8}",
+                        "tracks",
+                        "MB/pick",
+                        "pick p50",
+                        "pick p95",
+                        "floor p50",
+                        "set-up p50",
+                        "cores",
+                        "RSS MB"
+                    );
+                    for r in &reports {
+                        println!(
+                            "{:>8} {:>9.1} {:>8.2}ms {:>8.2}ms {:>8.2}ms {:>9.2}ms {:>7} {:>8}",
+                            r.tracks,
+                            r.pick_bytes as f64 / 1e6,
+                            r.pick_p50_ms,
+                            r.pick_p95_ms,
+                            r.floor_p50_ms,
+                            r.setup_p50_ms,
+                            r.cores,
+                            r.rss_mb
+                                .map_or_else(|| "?".to_owned(), |m| format!("{m:.0}"))
+                        );
+                    }
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            BenchWhat::Rescan {
+                files,
+                touched,
+                repeats,
+                json,
+            } => {
+                let r = playgenie_bench::rescan::run(files, touched, repeats, |line| {
+                    eprintln!("{line}")
+                })?;
+                if json {
+                    print_json(&r);
+                } else {
+                    println!("rescans of {} files on {} cores", r.files, r.cores);
+                    println!(
+                        "unchanged: median {:.2} s, p95 {:.2} s over {} runs",
+                        r.unchanged_p50_s, r.unchanged_p95_s, r.unchanged_runs
+                    );
+                    println!("after touching {} files: {:.2} s", r.touched, r.touched_s);
+                    println!(
+                        "watcher, one new file: in the database {:.2} s after its write ({:.0} s of that is the settle time)",
+                        r.watcher_s, r.settle_s
+                    );
                 }
                 Ok(ExitCode::SUCCESS)
             }

@@ -173,7 +173,7 @@ impl Services {
                 ..CompleteOptions::default()
             };
             self.with_genie(|genie| {
-                let done = genie.complete(&request(genie, req.seed, options, never, now()))?;
+                let done = genie.complete(&request(req.seed, options, never, now()))?;
                 Ok(done.suggestions.iter().map(|s| s.track_id).collect())
             })
         };

@@ -74,7 +74,7 @@ impl Services {
     /// leaving out what the "never suggest" list names.
     pub fn complete_tracks(&self, seed: Vec<i64>, options: CompleteOptions) -> Result<Completion> {
         let never = self.with_db(Exclusions::load)?;
-        self.with_genie(|genie| genie.complete(&request(genie, seed, options, never, now())))
+        self.with_genie(|genie| genie.complete(&request(seed, options, never, now())))
     }
 
     /// A path of `steps` tracks from track `from` to track `to` through
@@ -161,11 +161,10 @@ impl Services {
     }
 }
 
-/// The one place a [`Request`] is made: the options, the moment, and the
-/// re-scoring interval for this library's size. The genie checks the
-/// ranges ([`Request::validate`]) and names them in its message.
+/// The one place a [`Request`] is made: the options and the moment, fully
+/// autoregressive at any library size. The genie checks the ranges
+/// ([`Request::validate`]) and names them in its message.
 pub(super) fn request(
-    genie: &Genie,
     seed: Vec<i64>,
     options: CompleteOptions,
     never: Exclusions,
@@ -181,6 +180,6 @@ pub(super) fn request(
         never,
         at,
         utc_offset_s: options.utc_offset_s,
-        rescore_every: Request::rescore_for(genie.tracks()),
+        rescore_every: 1,
     }
 }

@@ -62,6 +62,62 @@ pub fn context(at: Option<i64>) -> [f32; CONTEXT] {
     }
 }
 
+/// What requests read besides their seeds, on the host, one row per
+/// request: history weights [N], context [4], recency features
+/// [N, RECENCY_FEATURES] and where the learned residual speaks [N]. The
+/// batch builder and the host-side generator ([`super::scorer`]) share it,
+/// so both see a request exactly alike.
+pub(super) struct RequestRows {
+    pub history: Vec<f32>,
+    pub context: Vec<f32>,
+    pub recency: Vec<f32>,
+    pub warm: Vec<f32>,
+}
+
+impl RequestRows {
+    pub fn with_capacity(requests: usize, n: usize) -> Self {
+        Self {
+            history: Vec::with_capacity(requests * n),
+            context: Vec::with_capacity(requests * CONTEXT),
+            recency: Vec::with_capacity(requests * n * RECENCY_FEATURES),
+            warm: Vec::with_capacity(requests * n),
+        }
+    }
+
+    /// Appends `e`'s rows. `cold` marks tracks treated as never played
+    /// (training's cold-track dropout); `prefixes` as in [`build_batch`].
+    pub fn push(
+        &mut self,
+        p: &Prepared,
+        e: &Example<'_>,
+        cold: Option<&[bool]>,
+        prefixes: Option<&[u32]>,
+    ) {
+        let view = e
+            .cutoff
+            .zip(prefixes)
+            .map(|(cutoff, prefix)| View { cutoff, prefix });
+        let (user, hist) = p.user_at(e.user, e.at, view);
+        self.history.extend_from_slice(&hist);
+        self.context.extend_from_slice(&context(e.at));
+        let global = p.global_at(e.at, view);
+        for t in 0..p.n_tracks {
+            if cold.is_some_and(|c| c[t]) {
+                self.recency.extend_from_slice(&[0.0; RECENCY_FEATURES]);
+                self.warm.push(0.0);
+                continue;
+            }
+            let g = &global[t * GLOBAL_FEATURES..(t + 1) * GLOBAL_FEATURES];
+            // Feature 2 counts every play the request has seen.
+            self.warm
+                .push(if g[2] > 0.0 { p.has_history[t] } else { 0.0 });
+            self.recency.extend_from_slice(g);
+            self.recency
+                .extend_from_slice(&user[t * USER_FEATURES..(t + 1) * USER_FEATURES]);
+        }
+    }
+}
+
 /// Builds the tensors of `examples` on `device`. `prefixes` holds, per
 /// training playlist, how many of its first tracks an example with a cutoff
 /// sees when the playlist comes after the cutoff.
@@ -84,10 +140,7 @@ pub fn build_batch(
     let mut seed = vec![0u32; b * s];
     let mut mask = vec![0.0f32; b * s];
     let mut last = vec![0u32; b];
-    let mut history = Vec::with_capacity(b * n);
-    let mut ctx = Vec::with_capacity(b * CONTEXT);
-    let mut recency = Vec::with_capacity(b * n * RECENCY_FEATURES);
-    let mut warm = Vec::with_capacity(b * n);
+    let mut rows = RequestRows::with_capacity(b, n);
     let mut target = vec![0.0f32; b * n];
     let any_negative = examples.iter().any(|e| !e.negatives.is_empty());
     let mut negative = if any_negative {
@@ -101,26 +154,7 @@ pub fn build_batch(
             mask[i * s + j] = 1.0;
         }
         last[i] = e.seed.last().copied().unwrap_or(0);
-        let view = e
-            .cutoff
-            .zip(prefixes)
-            .map(|(cutoff, prefix)| View { cutoff, prefix });
-        let (user, hist) = p.user_at(e.user, e.at, view);
-        history.extend_from_slice(&hist);
-        ctx.extend_from_slice(&context(e.at));
-        let global = p.global_at(e.at, view);
-        for t in 0..n {
-            if cold.is_some_and(|c| c[t]) {
-                recency.extend_from_slice(&[0.0; RECENCY_FEATURES]);
-                warm.push(0.0);
-                continue;
-            }
-            let g = &global[t * GLOBAL_FEATURES..(t + 1) * GLOBAL_FEATURES];
-            // Feature 2 counts every play the request has seen.
-            warm.push(if g[2] > 0.0 { p.has_history[t] } else { 0.0 });
-            recency.extend_from_slice(g);
-            recency.extend_from_slice(&user[t * USER_FEATURES..(t + 1) * USER_FEATURES]);
-        }
+        rows.push(p, e, cold, prefixes);
         // Nearer next tracks weigh more; repeats and seed tracks are
         // skipped. The row is normalised by the positional weights alone,
         // so a track heard in part counts for less than one heard in full
@@ -157,10 +191,13 @@ pub fn build_batch(
         seed: int1(&seed, device),
         seed_mask: Tensor::from_data(TensorData::new(mask, [b, s, 1]), device),
         last: int1(&last, device),
-        history: float2(history, b, n, device),
-        context: float2(ctx, b, CONTEXT, device),
-        recency: Tensor::from_data(TensorData::new(recency, [b, n, RECENCY_FEATURES]), device),
-        warm: float2(warm, b, n, device),
+        history: float2(rows.history, b, n, device),
+        context: float2(rows.context, b, CONTEXT, device),
+        recency: Tensor::from_data(
+            TensorData::new(rows.recency, [b, n, RECENCY_FEATURES]),
+            device,
+        ),
+        warm: float2(rows.warm, b, n, device),
         targets: float2(target, b, n, device),
         negatives: any_negative.then(|| float2(negative, b, n, device)),
         size: b,

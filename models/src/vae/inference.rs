@@ -2,14 +2,15 @@
 //! constrained autoregressive generation (artist window, exclusions,
 //! adventurousness, re-scoring interval).
 
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Tensor};
 
 use super::batch::{build_batch, Example};
-use super::features::{Prepared, GLOBAL_FEATURES};
+use super::features::Prepared;
 use super::rng::Rng;
+use super::scorer::{self, HostRequest, HostScorer};
 use super::training::{EpochStats, VaeError};
 use super::weights::Weights;
-use super::{int1, CatalogueTensors, Items, Vae, VaeConfig};
+use super::{CatalogueTensors, Items, Vae, VaeConfig};
 use crate::baselines::Recommender;
 use crate::data::Query;
 
@@ -25,6 +26,8 @@ pub struct TrainedVae {
     pub best_epoch: usize,
     pub(super) model: Vae,
     pub(super) items: Items,
+    /// The decoder laid out for generation on the host.
+    pub(super) host: HostScorer,
     pub(super) device: Device,
 }
 
@@ -71,6 +74,7 @@ impl TrainedVae {
             .load_weights(weights, device)?;
         let cat = CatalogueTensors::new(&prepared, device);
         let items = model.items(&config, &cat);
+        let host = host_scorer(&config, &prepared, &model, &items)?;
         Ok(Self {
             config,
             prepared,
@@ -80,8 +84,15 @@ impl TrainedVae {
             best_epoch: 0,
             model,
             items,
+            host,
             device: device.clone(),
         })
+    }
+
+    /// Bytes one pick of generation reads (the scoring pass's memory
+    /// traffic, for the benchmark's bandwidth floor).
+    pub fn bytes_per_pick(&self) -> usize {
+        self.host.bytes_per_pick()
     }
 
     /// The parameters, for a checkpoint.
@@ -134,6 +145,24 @@ impl TrainedVae {
         Ok(out)
     }
 
+    /// Scores of every track for one query as generation computes them
+    /// (on the host, see [`scorer`]): the batched forward pass's scores,
+    /// up to float rounding, minus `adventurousness` × popularity.
+    pub fn generation_scores(&self, query: &Query<'_>, adventurousness: f32) -> Vec<f32> {
+        let mut out = Vec::new();
+        self.pick_scorer(query, adventurousness).scores(&mut out);
+        out
+    }
+
+    /// The host-side scorer of one request, as generation uses it: score,
+    /// push the pick, score again (for the benchmark's per-pick figures).
+    pub fn pick_scorer(&self, query: &Query<'_>, adventurousness: f32) -> HostRequest<'_> {
+        let popularity = scorer::popularity(&self.prepared);
+        let example = Example::query(query.seed, query.user, query.timestamp);
+        self.host
+            .request(&self.prepared, &example, &popularity, adventurousness)
+    }
+
     /// Continues `query.seed` by `k` tracks, one at a time: each chosen track
     /// joins the seed before the next is scored. Never repeats a seed or
     /// chosen track; respects the artist window whenever any candidate does.
@@ -161,12 +190,6 @@ impl TrainedVae {
         let mut rng = Rng::new(options.seed);
         let mut sequence: Vec<u32> = query.seed.to_vec();
         let mut chosen = Vec::with_capacity(k);
-        let popularity: Vec<f32> = self
-            .prepared
-            .global_at(None, None)
-            .chunks(GLOBAL_FEATURES)
-            .map(|f| f[2])
-            .collect();
         // Tracks that may never be chosen: the seed, the excluded, and each
         // chosen one as it joins.
         let mut banned = vec![false; n];
@@ -176,31 +199,13 @@ impl TrainedVae {
             }
         }
         // The request's history, context and recency features do not
-        // change while the sequence grows: built once, only the seed
-        // tensors are replaced at each step.
-        let first = Example::query(&sequence, query.user, query.timestamp);
-        let mut batch = build_batch(&self.prepared, &[first], 0, None, None, &self.device);
+        // change while the sequence grows: laid out once; each pick then
+        // costs one pass over the catalogue (see `scorer`).
+        let mut request = self.pick_scorer(query, options.adventurousness);
         let mut scores: Vec<f32> = Vec::new();
         for step in 0..k {
             if step % options.rescore_every.max(1) == 0 {
-                if step > 0 {
-                    let len = sequence.len().max(1);
-                    batch.seed = int1(&sequence, &self.device);
-                    batch.seed_mask = Tensor::from_data(
-                        TensorData::new(vec![1.0f32; len], [1, len, 1]),
-                        &self.device,
-                    );
-                    batch.last = int1(&sequence[sequence.len() - 1..], &self.device);
-                }
-                let f = self.model.forward(&self.config, &self.items, &batch, false);
-                scores = f
-                    .logits
-                    .into_data()
-                    .try_into_vec::<f32>()
-                    .map_err(|e| VaeError::Readback(format!("{e:?}")))?;
-                for (s, p) in scores.iter_mut().zip(&popularity) {
-                    *s -= options.adventurousness * p;
-                }
+                request.scores(&mut scores);
             }
             let recent: Vec<u32> = sequence
                 .iter()
@@ -244,10 +249,32 @@ impl TrainedVae {
             };
             banned[next] = true;
             sequence.push(next as u32);
+            request.push(next as u32);
             chosen.push(next as u32);
         }
         Ok(chosen)
     }
+}
+
+/// Reads a model's decoder back to the host, once, for generation.
+pub(super) fn host_scorer(
+    config: &VaeConfig,
+    prepared: &Prepared,
+    model: &Vae,
+    items: &Items,
+) -> Result<HostScorer, VaeError> {
+    let read = |t: Tensor<2>| {
+        t.into_data()
+            .try_into_vec::<f32>()
+            .map_err(|e| VaeError::Readback(format!("{e:?}")))
+    };
+    let embeddings = read(items.embeddings.clone())?;
+    let cold = items
+        .cold_t
+        .clone()
+        .map(|c| read(c.transpose()))
+        .transpose()?;
+    HostScorer::new(config, prepared, &model.to_weights()?, embeddings, cold)
 }
 
 impl Recommender for TrainedVae {

@@ -27,6 +27,7 @@ pub mod config;
 pub mod features;
 pub mod inference;
 pub mod rng;
+pub mod scorer;
 pub mod training;
 pub mod weights;
 

@@ -441,6 +441,7 @@ pub fn fit_cancellable(
     }
     let (_, best_epoch, model, config) = best;
     let items = model.items(&config, &cat_inner);
+    let host = super::inference::host_scorer(&config, &prepared, &model, &items)?;
     Ok(TrainedVae {
         config,
         prepared,
@@ -450,6 +451,7 @@ pub fn fit_cancellable(
         best_epoch,
         model,
         items,
+        host,
         device: device.clone(),
     })
 }

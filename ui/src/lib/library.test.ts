@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { filterByTag, filterTracks, formatDuration, keyName, progressText, sortTracks, tagCounts, visibleRange } from "./library";
+import { filterByTag, filterTracks, formatDuration, keyName, progressText, search, searchIndex, sortTracks, tagCounts, visibleRange } from "./library";
 import type { LibraryRow } from "./types";
 
 function track(i: number, over: Partial<LibraryRow> = {}): LibraryRow {
@@ -47,6 +47,14 @@ describe("library table logic", () => {
     expect(hits.every((t) => t.title.includes("4242"))).toBe(true);
     expect(filterTracks(many, "").length).toBe(100_000);
     expect(filterTracks(many, "no such thing").length).toBe(0);
+  });
+
+  it("searches a sorted index: the same tracks, in the same order, as filtering and then sorting", () => {
+    const sort = { key: "tempo", ascending: false } as const;
+    const index = searchIndex(sortTracks(many, sort));
+    for (const q of ["song 42", "ARTIST 3 album 1", "", "zzz"]) {
+      expect(search(index, q).map((t) => t.id)).toEqual(sortTracks(filterTracks(many, q), sort).map((t) => t.id));
+    }
   });
 
   it("sorts by tempo both ways and keeps the input untouched", () => {

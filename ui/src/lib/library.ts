@@ -28,14 +28,41 @@ function haystack(t: LibraryRow): string {
   return `${t.title}\u0000${t.artist}\u0000${t.album}\u0000${t.album_artist ?? ""}\u0000${t.genre ?? ""}`.toLowerCase();
 }
 
+/** The searchable text of every track, made once per list (not once per
+ * keystroke): search-as-you-type then only compares strings. */
+export interface SearchIndex {
+  tracks: LibraryRow[];
+  text: string[];
+}
+
+export function searchIndex(tracks: LibraryRow[]): SearchIndex {
+  return { tracks, text: tracks.map(haystack) };
+}
+
+/** The tracks of `index` matching every word of `query` in title, artist,
+ * album or genre, in the index's order. */
+export function search(index: SearchIndex, query: string): LibraryRow[] {
+  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+  if (words.length === 0) return index.tracks;
+  const out: LibraryRow[] = [];
+  const { tracks, text } = index;
+  for (let i = 0; i < tracks.length; i++) {
+    const t = text[i];
+    let all = true;
+    for (const w of words) {
+      if (!t.includes(w)) {
+        all = false;
+        break;
+      }
+    }
+    if (all) out.push(tracks[i]);
+  }
+  return out;
+}
+
 /** Tracks matching every word of `query` in title, artist, album or genre. */
 export function filterTracks(tracks: LibraryRow[], query: string): LibraryRow[] {
-  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
-  if (words.length === 0) return tracks;
-  return tracks.filter((t) => {
-    const text = haystack(t);
-    return words.every((w) => text.includes(w));
-  });
+  return search(searchIndex(tracks), query);
 }
 
 /** Whether the learned ear's top tags of `t` (the Tags column) include
