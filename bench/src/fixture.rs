@@ -112,7 +112,7 @@ fn write_library(
 
 /// A plausible analysed feature vector (as the scan stores it), drawing
 /// each value from `v(low, high)`.
-pub(crate) fn feature_json(v: &mut impl FnMut(f32, f32) -> f32) -> String {
+fn feature_json(v: &mut impl FnMut(f32, f32) -> f32) -> String {
     use playgenie_core::analysis::features::{CONTRAST_BANDS, MFCCS};
     serde_json::json!({
         "version": playgenie_core::analysis::FEATURE_VERSION,
@@ -133,7 +133,7 @@ pub(crate) fn feature_json(v: &mut impl FnMut(f32, f32) -> f32) -> String {
 }
 
 /// A deterministic generator of floats in [0, 1).
-pub(crate) fn unit_stream(seed: u64) -> impl FnMut() -> f32 {
+fn unit_stream(seed: u64) -> impl FnMut() -> f32 {
     let mut state = seed
         .wrapping_mul(6364136223846793005)
         .wrapping_add(1442695040888963407);

@@ -16,7 +16,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::mpsc;
-use std::time::{Duration, Instant, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
@@ -56,6 +56,11 @@ pub fn run(
     repeats: usize,
     mut progress: impl FnMut(&str),
 ) -> Result<RescanReport> {
+    if files == 0 {
+        return Err(Error::Failed(
+            "a rescan benchmark needs at least 1 file (--files)".into(),
+        ));
+    }
     let dir = tempfile::tempdir().map_err(|source| CoreError::File {
         path: std::env::temp_dir(),
         source,
@@ -210,14 +215,9 @@ fn write_tone(path: &Path, hz: f32) -> Result<()> {
 
 fn stamp(path: &Path) -> Result<FileStamp> {
     let meta = std::fs::metadata(path).map_err(io(path))?;
-    let mtime_ns = meta
-        .modified()
-        .ok()
-        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-        .map_or(0, |d| d.as_nanos() as i64);
     Ok(FileStamp {
         path: path.to_path_buf(),
         size: meta.len(),
-        mtime_ns,
+        mtime_ns: scan::mtime_ns(&meta),
     })
 }

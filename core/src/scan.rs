@@ -92,7 +92,9 @@ enum Outcome {
     },
 }
 
-fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
+/// A file's modification time as the scan records it (ns since the
+/// epoch, 0 when the system cannot tell).
+pub fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
     meta.modified()
         .ok()
         .and_then(|t| t.duration_since(UNIX_EPOCH).ok())

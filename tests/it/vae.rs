@@ -54,6 +54,16 @@ fn loss_falls_on(backend: &ComputeBackend) {
     );
 }
 
+/// The artists of the last `window` tracks of `sequence`.
+fn last_artists(sequence: &[u32], artists: &[u32], window: usize) -> Vec<u32> {
+    sequence
+        .iter()
+        .rev()
+        .take(window)
+        .map(|t| artists[*t as usize])
+        .collect()
+}
+
 #[test]
 fn training_lowers_the_loss_on_the_cpu() {
     loss_falls_on(&ComputeBackend::select(DevicePreference::Cpu));
@@ -182,12 +192,7 @@ fn host_scores_match_the_forward_pass_and_generation_is_fully_autoregressive() {
                 ..case.query()
             };
             let scores = model.scores_many(&[query]).expect("scores").remove(0);
-            let recent: Vec<u32> = sequence
-                .iter()
-                .rev()
-                .take(3)
-                .map(|t| artists[*t as usize])
-                .collect();
+            let recent = last_artists(&sequence, &artists, 3);
             let best = (0..scores.len())
                 .filter(|t| !sequence.contains(&(*t as u32)))
                 .filter(|t| !recent.contains(&artists[*t]))
@@ -221,12 +226,7 @@ fn generation_never_repeats_the_seed_and_keeps_the_artist_window() {
         let mut sequence = case.seed.clone();
         for t in &generated {
             assert!(!sequence.contains(t), "track {t} repeated");
-            let recent: Vec<u32> = sequence
-                .iter()
-                .rev()
-                .take(3)
-                .map(|s| artists[*s as usize])
-                .collect();
+            let recent = last_artists(&sequence, &artists, 3);
             assert!(
                 !recent.contains(&artists[*t as usize]),
                 "artist of {t} played within the last 3 tracks"

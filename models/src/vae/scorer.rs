@@ -28,7 +28,7 @@
 use super::batch::{context, Example, RequestRows};
 use super::features::{Prepared, GLOBAL_FEATURES, RECENCY_FEATURES};
 use super::training::VaeError;
-use super::weights::Weights;
+use super::weights::{NamedArray, Weights, WeightsError};
 use super::{VaeConfig, CONTEXT};
 
 /// The kernel's lanes: rows are padded to a multiple of this many floats.
@@ -52,25 +52,21 @@ struct Dense {
 }
 
 impl Dense {
-    fn from_weights(weights: &Weights, name: &str) -> Result<Self, VaeError> {
-        let find = |full: String| weights.arrays.iter().find(|a| a.name == full);
-        let weight = find(format!("{name}.weight"))
-            .ok_or_else(|| VaeError::Readback(format!("{name}.weight is missing")))?;
+    /// The layer `name` of a checkpoint (`name.weight` [in, out] and, if
+    /// it has one, `name.bias` [out]).
+    fn from_weights(weights: &Weights, name: &str) -> Result<Self, WeightsError> {
+        let weight_name = format!("{name}.weight");
+        let weight = weights.get(&weight_name)?;
         let [inputs, outputs] = weight.shape[..] else {
-            return Err(VaeError::Readback(format!(
-                "{name}.weight has shape {:?}, not a matrix",
-                weight.shape
-            )));
+            return Err(WeightsError::Shape {
+                name: weight_name,
+                found: weight.shape.clone(),
+                expected: vec![0, 0],
+            });
         };
-        let bias = match find(format!("{name}.bias")) {
-            Some(b) if b.values.len() == outputs => b.values.clone(),
-            Some(b) => {
-                return Err(VaeError::Readback(format!(
-                    "{name}.bias has {} values for {outputs} outputs",
-                    b.values.len()
-                )))
-            }
-            None => vec![0.0; outputs],
+        let bias = match weights.get(&format!("{name}.bias")) {
+            Ok(b) => vector(b, outputs)?,
+            Err(_) => vec![0.0; outputs],
         };
         Ok(Self {
             weight: weight.values.clone(),
@@ -93,6 +89,18 @@ impl Dense {
         }
         y
     }
+}
+
+/// A parameter's values, checked to hold `len` of them.
+fn vector(a: &NamedArray, len: usize) -> Result<Vec<f32>, WeightsError> {
+    if a.values.len() != len {
+        return Err(WeightsError::Shape {
+            name: a.name.clone(),
+            found: a.shape.clone(),
+            expected: vec![len],
+        });
+    }
+    Ok(a.values.clone())
 }
 
 /// The trained decoder, laid out for host-side scoring.
@@ -157,16 +165,8 @@ impl HostScorer {
             row[dim..dim + features].copy_from_slice(x);
             row[dim + features] = x.iter().map(|v| v * v).sum();
         }
-        let vector = |name: &str, len: usize| -> Result<Vec<f32>, VaeError> {
-            weights
-                .arrays
-                .iter()
-                .find(|a| a.name == name && a.values.len() == len)
-                .map(|a| a.values.clone())
-                .ok_or_else(|| VaeError::Readback(format!("{name} is missing")))
-        };
         let mut recency = [0.0; RECENCY_FEATURES];
-        recency.copy_from_slice(&vector("recency", RECENCY_FEATURES)?);
+        recency.copy_from_slice(&vector(weights.get("recency")?, RECENCY_FEATURES)?);
         Ok(Self {
             n,
             dim,
@@ -182,7 +182,7 @@ impl HostScorer {
             query: Dense::from_weights(weights, "query")?,
             recency,
             recency_from_u: Dense::from_weights(weights, "recency_from_u")?,
-            similarity: vector("similarity", 1)?[0],
+            similarity: vector(weights.get("similarity")?, 1)?[0],
             similarity_from_u: Dense::from_weights(weights, "similarity_from_u")?,
             embeddings,
             rows,

@@ -22,6 +22,16 @@ pub struct Weights {
     pub arrays: Vec<NamedArray>,
 }
 
+impl Weights {
+    /// The parameter called `name`.
+    pub fn get(&self, name: &str) -> Result<&NamedArray, WeightsError> {
+        self.arrays
+            .iter()
+            .find(|a| a.name == name)
+            .ok_or_else(|| WeightsError::Missing(name.into()))
+    }
+}
+
 /// Weights that do not fit the model they are loaded into.
 #[derive(Debug, thiserror::Error)]
 pub enum WeightsError {
@@ -112,11 +122,7 @@ impl Vae {
         device: &Device,
     ) -> Result<Self, WeightsError> {
         let find = |name: &str, expected: &[usize]| -> Result<TensorData, WeightsError> {
-            let a = weights
-                .arrays
-                .iter()
-                .find(|a| a.name == name)
-                .ok_or_else(|| WeightsError::Missing(name.into()))?;
+            let a = weights.get(name)?;
             if a.shape != expected {
                 return Err(WeightsError::Shape {
                     name: name.into(),
