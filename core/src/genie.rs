@@ -325,6 +325,11 @@ pub fn train(
         _ => None,
     };
     let mut config = start.map(|c| c.config.clone()).unwrap_or_else(app_config);
+    // A first model comes within FIRST_MODEL_S however big the library
+    // (fine-tunes then go on from it); a fine-tune or a count of epochs
+    // asked for is not cut short.
+    config.training.time_budget_s = (start.is_none() && epochs.is_none())
+        .then(|| (FIRST_MODEL_S - started.elapsed().as_secs_f64()).max(0.0));
     if let Some(epochs) = epochs {
         config.training.epochs = epochs;
     } else if start.is_some() {
@@ -351,6 +356,9 @@ pub fn train(
             tracing::info!(%e, "the model in use does not fit: training from scratch");
             start = None;
             config = app_config();
+            config.training.time_budget_s = epochs
+                .is_none()
+                .then(|| (FIRST_MODEL_S - started.elapsed().as_secs_f64()).max(0.0));
             if let Some(epochs) = epochs {
                 config.training.epochs = epochs;
             }
@@ -415,6 +423,11 @@ pub fn app_config() -> VaeConfig {
                 .with_min_batches(Some(MIN_BATCHES)),
         )
 }
+
+/// Seconds a library's first model may take to train, loading its data
+/// included (a 100k-track library then has one in a minute on two cores;
+/// smaller ones finish their epochs sooner).
+pub const FIRST_MODEL_S: f64 = 60.0;
 
 /// Optimiser steps an epoch at least, however small the library: a few
 /// albums and sessions fill one batch, and a fine-tune of 10 one-step

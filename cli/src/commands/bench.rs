@@ -59,6 +59,11 @@ enum BenchWhat {
         /// answers as fast; 1 also times an epoch at each size).
         #[arg(long, default_value_t = 0)]
         train_epochs: usize,
+        /// Train as the app trains a library's first model (early stopping
+        /// within its time budget) instead of a set number of epochs; the
+        /// train column is then the time to a first model.
+        #[arg(long, conflicts_with = "train_epochs")]
+        first_model: bool,
         /// Re-score the catalogue every N picks (default 1: after every
         /// pick, fully autoregressive, as PlayGenie completes at any size).
         #[arg(long)]
@@ -155,6 +160,13 @@ enum BenchWhat {
         /// VAE: share of tracks made to look new in each training epoch.
         #[arg(long)]
         cold_share: Option<f64>,
+        /// VAE: train on a sampled softmax above this many tracks (0: at
+        /// any size; default 30000).
+        #[arg(long)]
+        sampled_above: Option<usize>,
+        /// VAE: tracks a sampled batch draws besides its own (default 8192).
+        #[arg(long)]
+        sampled_draws: Option<usize>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -297,13 +309,14 @@ impl BenchArgs {
                 k,
                 requests,
                 train_epochs,
+                first_model,
                 rescore_every,
                 json,
             } => {
                 let backend = ComputeBackend::from_env();
                 let reports = playgenie_bench::complete::run(
                     &tracks,
-                    train_epochs,
+                    (!first_model).then_some(train_epochs),
                     rescore_every,
                     k,
                     requests,
@@ -448,6 +461,8 @@ impl BenchArgs {
                 dim,
                 lr,
                 cold_share,
+                sampled_above,
+                sampled_draws,
                 json,
             } => {
                 let model_config = ModelConfig::new()
@@ -475,6 +490,8 @@ impl BenchArgs {
                 if let Some(share) = cold_share {
                     vae.training.cold_share = share;
                 }
+                vae.training.sampled_above = sampled_above;
+                vae.training.sampled_draws = sampled_draws;
                 let options = playgenie_bench::run::RunOptions {
                     data,
                     model,

@@ -93,19 +93,28 @@ impl RequestRows {
         cold: Option<&[bool]>,
         prefixes: Option<&[u32]>,
     ) {
-        let view = e
-            .cutoff
-            .zip(prefixes)
-            .map(|(cutoff, prefix)| View { cutoff, prefix });
+        self.push_of(p, e, cold, prefixes, None);
+    }
+
+    /// [`RequestRows::push`] for the tracks `columns` only (all of them
+    /// without). The history row must have no weight outside `columns`.
+    pub fn push_of(
+        &mut self,
+        p: &Prepared,
+        e: &Example<'_>,
+        cold: Option<&[bool]>,
+        prefixes: Option<&[u32]>,
+        columns: Option<&[u32]>,
+    ) {
+        let view = view(e, prefixes);
         let (user, hist) = p.user_at(e.user, e.at, view);
-        self.history.extend_from_slice(&hist);
         self.context.extend_from_slice(&context(e.at));
         let global = p.global_at(e.at, view);
-        for t in 0..p.n_tracks {
+        let mut track = |t: usize| {
             if cold.is_some_and(|c| c[t]) {
                 self.recency.extend_from_slice(&[0.0; RECENCY_FEATURES]);
                 self.warm.push(0.0);
-                continue;
+                return;
             }
             let g = &global[t * GLOBAL_FEATURES..(t + 1) * GLOBAL_FEATURES];
             // Feature 2 counts every play the request has seen.
@@ -114,8 +123,100 @@ impl RequestRows {
             self.recency.extend_from_slice(g);
             self.recency
                 .extend_from_slice(&user[t * USER_FEATURES..(t + 1) * USER_FEATURES]);
+        };
+        match columns {
+            Some(ids) => {
+                ids.iter().for_each(|t| track(*t as usize));
+                self.history.extend(ids.iter().map(|t| hist[*t as usize]));
+            }
+            None => {
+                (0..p.n_tracks).for_each(&mut track);
+                self.history.extend_from_slice(&hist);
+            }
         }
     }
+}
+
+/// What `e` sees of the training period's playlists after its cutoff.
+fn view<'a>(e: &Example<'_>, prefixes: Option<&'a [u32]>) -> Option<View<'a>> {
+    e.cutoff
+        .zip(prefixes)
+        .map(|(cutoff, prefix)| View { cutoff, prefix })
+}
+
+/// The tracks a batch under a sampled softmax scores: every track it must
+/// (seeds, targets, turned-down tracks and the history its listeners have
+/// at the time) and a uniform draw of the rest, in ascending order, with
+/// the correction each track's logit gets in the softmax: 0 for the sure
+/// tracks, ln(rest / drawn) for drawn ones (so their exponentials estimate
+/// the whole rest's). When the draw covers the rest, every track is scored
+/// uncorrected: the exact softmax.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    pub ids: Vec<u32>,
+    pub correction: Vec<f32>,
+}
+
+/// Draws the [`Sample`] of `examples` (as [`build_batch`] reads them, up
+/// to `targets` next tracks each), with `draws` tracks beyond the sure ones.
+pub fn sample(
+    p: &Prepared,
+    examples: &[Example<'_>],
+    targets: usize,
+    prefixes: Option<&[u32]>,
+    draws: usize,
+    rng: &mut Rng,
+) -> Sample {
+    let n = p.n_tracks;
+    let mut sure = vec![false; n];
+    let mut mark = |t: u32| {
+        if let Some(s) = sure.get_mut(t as usize) {
+            *s = true;
+        }
+    };
+    for e in examples {
+        e.seed.iter().copied().for_each(&mut mark);
+        e.next.iter().take(targets).copied().for_each(&mut mark);
+        e.negatives.iter().for_each(|neg| mark(neg.track));
+        if e.user.is_some() {
+            let (_, hist) = p.user_at(e.user, e.at, view(e, prefixes));
+            for (t, w) in hist.iter().enumerate() {
+                if *w != 0.0 {
+                    mark(t as u32);
+                }
+            }
+        }
+    }
+    let mut rest: Vec<u32> = (0..n as u32).filter(|t| !sure[*t as usize]).collect();
+    let drawn = draws.min(rest.len());
+    // A partial Fisher–Yates shuffle: the first `drawn` are the draw.
+    for i in 0..drawn {
+        let j = i + rng.below(rest.len() - i);
+        rest.swap(i, j);
+    }
+    let correction = if drawn == 0 {
+        0.0
+    } else {
+        (rest.len() as f32 / drawn as f32).ln()
+    };
+    let mut is_drawn = vec![false; n];
+    for t in &rest[..drawn] {
+        is_drawn[*t as usize] = true;
+    }
+    let ids: Vec<u32> = (0..n as u32)
+        .filter(|t| sure[*t as usize] || is_drawn[*t as usize])
+        .collect();
+    let correction = ids
+        .iter()
+        .map(|t| {
+            if is_drawn[*t as usize] {
+                correction
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    Sample { ids, correction }
 }
 
 /// Builds the tensors of `examples` on `device`. `prefixes` holds, per
@@ -129,8 +230,54 @@ pub fn build_batch(
     prefixes: Option<&[u32]>,
     device: &Device,
 ) -> Batch {
+    build(p, examples, targets, cold, prefixes, None, device)
+}
+
+/// [`build_batch`] over the tracks of `sample` only: its columns are the
+/// sample's tracks in order, seeds and last tracks index them, and the
+/// batch carries the sample's logit correction. Use it with the items of
+/// the same sample ([`super::CatalogueTensors::subset`]).
+pub fn build_sampled(
+    p: &Prepared,
+    examples: &[Example<'_>],
+    targets: usize,
+    cold: Option<&[bool]>,
+    prefixes: Option<&[u32]>,
+    sample: &Sample,
+    device: &Device,
+) -> Batch {
+    build(p, examples, targets, cold, prefixes, Some(sample), device)
+}
+
+fn build(
+    p: &Prepared,
+    examples: &[Example<'_>],
+    targets: usize,
+    cold: Option<&[bool]>,
+    prefixes: Option<&[u32]>,
+    sample: Option<&Sample>,
+    device: &Device,
+) -> Batch {
     let b = examples.len();
-    let n = p.n_tracks;
+    // Where each track is among the batch's columns (sampled: u32::MAX
+    // where it is not scored).
+    let local: Option<Vec<u32>> = sample.map(|s| {
+        let mut local = vec![u32::MAX; p.n_tracks];
+        for (j, t) in s.ids.iter().enumerate() {
+            local[*t as usize] = j as u32;
+        }
+        local
+    });
+    let column = |t: u32| -> Option<usize> {
+        match &local {
+            Some(l) => l
+                .get(t as usize)
+                .filter(|j| **j != u32::MAX)
+                .map(|j| *j as usize),
+            None => ((t as usize) < p.n_tracks).then_some(t as usize),
+        }
+    };
+    let n = sample.map_or(p.n_tracks, |s| s.ids.len());
     let s = examples
         .iter()
         .map(|e| e.seed.len())
@@ -150,11 +297,11 @@ pub fn build_batch(
     };
     for (i, e) in examples.iter().enumerate() {
         for (j, t) in e.seed.iter().enumerate() {
-            seed[i * s + j] = *t;
+            seed[i * s + j] = column(*t).unwrap_or(0) as u32;
             mask[i * s + j] = 1.0;
         }
-        last[i] = e.seed.last().copied().unwrap_or(0);
-        rows.push(p, e, cold, prefixes);
+        last[i] = e.seed.last().and_then(|t| column(*t)).unwrap_or(0) as u32;
+        rows.push_of(p, e, cold, prefixes, sample.map(|s| s.ids.as_slice()));
         // Nearer next tracks weigh more; repeats and seed tracks are
         // skipped. The row is normalised by the positional weights alone,
         // so a track heard in part counts for less than one heard in full
@@ -162,12 +309,12 @@ pub fn build_batch(
         // row sums to 1).
         let mut total = 0.0;
         for (j, t) in e.next.iter().take(targets).enumerate() {
-            if e.seed.contains(t) {
+            let Some(c) = column(*t).filter(|_| !e.seed.contains(t)) else {
                 continue;
-            }
+            };
             let w = 1.0 / (1.0 + 0.1 * j as f32);
             let engaged = e.next_weights.get(j).copied().unwrap_or(1.0);
-            let cell = &mut target[i * n + *t as usize];
+            let cell = &mut target[i * n + c];
             if *cell == 0.0 && engaged > 0.0 {
                 *cell = w * engaged;
                 total += w;
@@ -181,8 +328,11 @@ pub fn build_batch(
         // A turned-down track is a negative unless it is in the seed or
         // among this example's targets (heard in full another time).
         for neg in e.negatives {
-            let at = i * n + neg.track as usize;
-            if (neg.track as usize) < n && target[at] == 0.0 && !e.seed.contains(&neg.track) {
+            let Some(c) = column(neg.track) else {
+                continue;
+            };
+            let at = i * n + c;
+            if target[at] == 0.0 && !e.seed.contains(&neg.track) {
                 negative[at] = negative[at].max(neg.weight.clamp(0.0, 1.0));
             }
         }
@@ -200,6 +350,7 @@ pub fn build_batch(
         warm: float2(rows.warm, b, n, device),
         targets: float2(target, b, n, device),
         negatives: any_negative.then(|| float2(negative, b, n, device)),
+        correction: sample.map(|s| float2(s.correction.clone(), 1, n, device)),
         size: b,
     }
 }
@@ -281,8 +432,9 @@ mod tests {
         assert_eq!(context(None), [0.0; CONTEXT]);
     }
 
-    #[test]
-    fn a_batch_has_one_row_per_example_and_marks_only_the_tracks_that_followed() {
+    /// Six tracks of three artists (two features each) and two playlists
+    /// of listener "u".
+    fn six_tracks() -> (Catalogue, Vec<Playlist>) {
         let tracks = (0..6)
             .map(|i| Track {
                 external_id: format!("t{i}"),
@@ -299,10 +451,24 @@ mod tests {
             feature_weights: Vec::new(),
         };
         let train = vec![playlist(vec![0, 1, 2, 3]), playlist(vec![4, 5])];
-        let prepared = Prepared::new(&catalogue, &train, 2, 64);
-        let device = ComputeBackend::select(DevicePreference::Cpu)
+        (catalogue, train)
+    }
+
+    fn cpu() -> Device {
+        ComputeBackend::select(DevicePreference::Cpu)
             .device()
-            .clone();
+            .clone()
+    }
+
+    fn floats(t: Tensor<2>) -> Vec<f32> {
+        t.into_data().try_into_vec::<f32>().expect("floats")
+    }
+
+    #[test]
+    fn a_batch_has_one_row_per_example_and_marks_only_the_tracks_that_followed() {
+        let (catalogue, train) = six_tracks();
+        let prepared = Prepared::new(&catalogue, &train, 2, 64);
+        let device = cpu();
         let examples = [
             Example {
                 next: &[2, 3],
@@ -326,5 +492,111 @@ mod tests {
         assert_eq!(marked(0), vec![2, 3]);
         assert_eq!(marked(1), vec![5]);
         assert_eq!(batch.seed_mask.dims()[0], 2);
+    }
+
+    /// Two requests whose listener has history, one with a turned-down
+    /// track.
+    fn requests<'a>(negatives: &'a [Negative]) -> [Example<'a>; 2] {
+        [
+            Example {
+                next: &[2, 3],
+                negatives,
+                ..Example::query(&[0, 1], Some("u"), Some(1_700_000_100))
+            },
+            Example {
+                next: &[5],
+                ..Example::query(&[4], None, None)
+            },
+        ]
+    }
+
+    #[test]
+    fn a_sample_holds_every_track_it_must_and_corrects_the_drawn_ones() {
+        let (catalogue, train) = six_tracks();
+        let prepared = Prepared::new(&catalogue, &train, 2, 64);
+        let negatives = [Negative {
+            track: 4,
+            weight: 1.0,
+        }];
+        // Only the second request, who has no listener: seed 4, next 5.
+        let examples = &requests(&negatives)[1..];
+        let mut rng = Rng::new(3);
+        let one = sample(&prepared, examples, 20, None, 1, &mut rng);
+        assert_eq!(one.ids.len(), 3, "{one:?}");
+        assert!(one.ids.contains(&4) && one.ids.contains(&5));
+        assert!(one.ids.windows(2).all(|w| w[0] < w[1]), "ascending");
+        for (t, c) in one.ids.iter().zip(&one.correction) {
+            // Four others, one drawn: its logit counts for four.
+            let want = if [4, 5].contains(t) { 0.0 } else { 4f32.ln() };
+            assert!((c - want).abs() < 1e-6, "track {t}: {c}");
+        }
+        // The first request's listener has heard tracks 0 to 3 (and 4, 5),
+        // and its turned-down track is sure too.
+        let both = requests(&negatives);
+        let s = sample(&prepared, &both, 20, None, 0, &mut rng);
+        assert_eq!(s.ids, vec![0, 1, 2, 3, 4, 5]);
+        assert!(s.correction.iter().all(|c| *c == 0.0));
+    }
+
+    #[test]
+    fn a_sampled_batch_scores_its_tracks_exactly_as_the_full_batch_does() {
+        use super::super::{CatalogueTensors, NegativeLoss, Vae, VaeConfig};
+        let (catalogue, train) = six_tracks();
+        let prepared = Prepared::new(&catalogue, &train, 2, 64);
+        let device = cpu();
+        let config = VaeConfig::new();
+        let vae = Vae::new(&config, prepared.content_dims, prepared.n_tracks, &device);
+        let negatives = [Negative {
+            track: 5,
+            weight: 1.0,
+        }];
+        // Without a listener, so the sample is not the whole catalogue.
+        let examples = [Example {
+            negatives: &negatives,
+            ..requests(&[])[1]
+        }];
+        let full = build_batch(&prepared, &examples, 20, None, None, &device);
+        let items = vae.items(&config, &CatalogueTensors::new(&prepared, &device));
+        let f = vae.forward(&config, &items, &full, false);
+        let logits = floats(f.logits.clone());
+        let loss = vae.loss(&f, &full, &NegativeLoss::DEFAULT).total(0.1);
+
+        // A sample of everything is the exact softmax.
+        let all = Sample {
+            ids: (0..6).collect(),
+            correction: vec![0.0; 6],
+        };
+        let score = |s: &Sample| {
+            let sub =
+                CatalogueTensors::subset(&prepared, &s.ids, &prepared.has_history, true, &device);
+            let batch = build_sampled(&prepared, &examples, 20, None, None, s, &device);
+            let f = vae.forward(&config, &vae.items(&config, &sub), &batch, false);
+            let loss = vae.loss(&f, &batch, &NegativeLoss::DEFAULT).total(0.1);
+            (floats(f.logits), loss)
+        };
+        let (same, same_loss) = score(&all);
+        for (a, b) in logits.iter().zip(&same) {
+            assert!((a - b).abs() < 1e-5, "{logits:?} vs {same:?}");
+        }
+        let (a, b) = (
+            floats(loss.reshape([1, 1])),
+            floats(same_loss.reshape([1, 1])),
+        );
+        assert!((a[0] - b[0]).abs() < 1e-5, "loss {a:?} vs {b:?}");
+
+        // A part of it: each scored track as in the full batch (its
+        // neighbours outside the sample still propagate into it).
+        let mut rng = Rng::new(9);
+        let part = sample(&prepared, &examples, 20, None, 1, &mut rng);
+        assert_eq!(part.ids.len(), 3, "{part:?}");
+        let (scores, _) = score(&part);
+        for (j, t) in part.ids.iter().enumerate() {
+            let want = logits[*t as usize];
+            assert!(
+                (scores[j] - want).abs() < 1e-5,
+                "track {t}: {} vs {want}",
+                scores[j]
+            );
+        }
     }
 }

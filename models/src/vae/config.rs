@@ -95,7 +95,26 @@ pub struct TrainingConfig {
     /// suggestions) enter the loss; `None` (what checkpoints saved before
     /// the term existed read as): [`NegativeLoss::DEFAULT`].
     pub negatives: Option<NegativeLoss>,
+    /// Catalogues of more tracks than this train on a sampled softmax
+    /// (see [`TrainingConfig::sampled_softmax`]); `None`:
+    /// [`SAMPLED_ABOVE`].
+    pub sampled_above: Option<usize>,
+    /// How many of the other tracks a sampled batch draws; `None`:
+    /// [`SAMPLED_DRAWS`].
+    pub sampled_draws: Option<usize>,
+    /// Seconds training may take (from the start of the fit): no epoch
+    /// starts that would, at the last epoch's pace, end past it (the first
+    /// always runs). `None`: no limit (the epochs and early stopping
+    /// decide).
+    pub time_budget_s: Option<f64>,
 }
+
+/// Above this many tracks training scores a sample of the catalogue per
+/// batch instead of all of it (below it the exact softmax is cheap enough).
+pub const SAMPLED_ABOVE: usize = 30_000;
+
+/// Tracks a sampled batch draws besides the ones it must score.
+pub const SAMPLED_DRAWS: usize = 8_192;
 
 /// The least share of an epoch's examples the focus user's playlists make
 /// up under [`TrainingConfig::focus_user`].
@@ -105,6 +124,17 @@ impl TrainingConfig {
     /// The negative term in use.
     pub fn negative_loss(&self) -> NegativeLoss {
         self.negatives.clone().unwrap_or(NegativeLoss::DEFAULT)
+    }
+
+    /// How many tracks a batch draws for its softmax over `n_tracks`, or
+    /// `None` for the exact softmax over all of them. A sampled batch
+    /// scores every track it must (seeds, targets, turned-down tracks, the
+    /// listeners' histories) and `draws` of the rest uniformly, each drawn
+    /// logit corrected by ln(rest / draws) so their exponentials estimate
+    /// the rest's share of the normaliser.
+    pub fn sampled_softmax(&self, n_tracks: usize) -> Option<usize> {
+        let above = self.sampled_above.unwrap_or(SAMPLED_ABOVE);
+        (n_tracks > above).then(|| self.sampled_draws.unwrap_or(SAMPLED_DRAWS).max(1))
     }
 }
 

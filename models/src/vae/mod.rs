@@ -87,17 +87,28 @@ pub struct Items {
     pub features_t: Option<(Tensor<2>, Tensor<2>)>,
 }
 
-/// Tensors that describe the catalogue, on the model's device.
+/// Tensors that describe the catalogue, or the part of it a sampled batch
+/// scores, on the model's device.
 #[derive(Debug, Clone)]
 pub struct CatalogueTensors {
+    /// Per row: content [n, C], hashed artist and album, whether the track
+    /// has a learned residual [n, 1].
     content: Tensor<2>,
-    features: Option<Tensor<2>>,
     artist: Tensor<1, Int>,
     album: Tensor<1, Int>,
     pub has_history: Tensor<2>,
+    /// The audio features of the own rows [own, F], if there are any.
+    features: Option<Tensor<2>>,
+    /// Which track each row is (None: row i is track i, all of them).
+    rows: Option<Tensor<1, Int>>,
+    /// The own rows' graph neighbours, as row indices [own·k], and their
+    /// weights [own, k, 1].
     neighbour_idx: Tensor<1, Int>,
     neighbour_w: Tensor<3>,
+    /// Rows in all, and how many of the first are the tracks the items are
+    /// for (the rest are their neighbours, needed for propagation).
     n: usize,
+    own: usize,
     k: usize,
 }
 
@@ -114,12 +125,84 @@ impl CatalogueTensors {
             artist: int1(&p.artist_bucket, device),
             album: int1(&p.album_bucket, device),
             has_history: float2(p.has_history.clone(), n, 1, device),
+            rows: None,
             neighbour_idx: int1(&p.neighbour_idx, device),
             neighbour_w: Tensor::from_data(
                 TensorData::new(p.neighbour_w.clone(), [n, k, 1]),
                 device,
             ),
             n,
+            own: n,
+            k,
+        }
+    }
+
+    /// The tracks `ids` only (their items come in that order), with
+    /// `has_history` (per track of the catalogue) saying which have a
+    /// residual; with `graph`, their neighbours come along as extra rows.
+    pub fn subset(
+        p: &Prepared,
+        ids: &[u32],
+        has_history: &[f32],
+        graph: bool,
+        device: &Device,
+    ) -> Self {
+        let k = p.neighbours;
+        let own = ids.len();
+        let mut rows: Vec<u32> = ids.to_vec();
+        let mut position = vec![u32::MAX; p.n_tracks];
+        for (j, t) in ids.iter().enumerate() {
+            position[*t as usize] = j as u32;
+        }
+        let mut neighbour_idx = Vec::with_capacity(if graph { own * k } else { 0 });
+        let mut neighbour_w = Vec::with_capacity(neighbour_idx.capacity());
+        if graph {
+            for t in ids {
+                let at = *t as usize * k;
+                for (nb, w) in p.neighbour_idx[at..at + k]
+                    .iter()
+                    .zip(&p.neighbour_w[at..at + k])
+                {
+                    let pos = &mut position[*nb as usize];
+                    if *pos == u32::MAX {
+                        *pos = rows.len() as u32;
+                        rows.push(*nb);
+                    }
+                    neighbour_idx.push(*pos);
+                    neighbour_w.push(*w);
+                }
+            }
+        }
+        let n = rows.len();
+        let c = p.content_dims;
+        let content: Vec<f32> = rows
+            .iter()
+            .flat_map(|t| &p.content[*t as usize * c..(*t as usize + 1) * c])
+            .copied()
+            .collect();
+        let gather = |v: &[u32]| -> Vec<u32> { rows.iter().map(|t| v[*t as usize]).collect() };
+        Self {
+            features: (p.feature_dims > 0).then(|| {
+                float2(content[..own * c].to_vec(), own, c, device)
+                    .slice([0..own, 0..p.feature_dims])
+            }),
+            content: float2(content, n, c, device),
+            artist: int1(&gather(&p.artist_bucket), device),
+            album: int1(&gather(&p.album_bucket), device),
+            has_history: float2(
+                rows.iter().map(|t| has_history[*t as usize]).collect(),
+                n,
+                1,
+                device,
+            ),
+            rows: Some(int1(&rows, device)),
+            neighbour_idx: int1(&neighbour_idx, device),
+            neighbour_w: Tensor::from_data(
+                TensorData::new(neighbour_w, [if graph { own } else { 0 }, k, 1]),
+                device,
+            ),
+            n,
+            own,
             k,
         }
     }
@@ -150,6 +233,10 @@ pub struct Batch {
     /// Weights of the tracks turned down in each example's context:
     /// [B, N]; `None` when no example of the batch has any.
     pub negatives: Option<Tensor<2>>,
+    /// Under a sampled softmax (the columns are a sample of the
+    /// catalogue), what each column's logit gets added in the softmax:
+    /// [1, N] ([`batch::Sample`]).
+    pub correction: Option<Tensor<2>>,
     pub size: usize,
 }
 
@@ -241,8 +328,9 @@ impl Vae {
         }
     }
 
-    /// Embeddings of every track: [N, d]; with `residuals` false, without
-    /// the learned per-track residuals (the content part only).
+    /// Embeddings of every track of `cat` (its own rows): [N, d]; with
+    /// `residuals` false, without the learned per-track residuals (the
+    /// content part only).
     pub fn track_embeddings(
         &self,
         config: &VaeConfig,
@@ -250,7 +338,11 @@ impl Vae {
         residuals: bool,
     ) -> Tensor<2> {
         let mut e = if residuals {
-            self.residual.val() * cat.has_history.clone()
+            let residual = match &cat.rows {
+                Some(rows) => self.residual.val().select(0, rows.clone()),
+                None => self.residual.val(),
+            };
+            residual * cat.has_history.clone()
         } else {
             Tensor::zeros([cat.n, config.model.dim], &cat.has_history.device())
         };
@@ -260,14 +352,21 @@ impl Vae {
                 + self.artist.val().select(0, cat.artist.clone())
                 + self.album.val().select(0, cat.album.clone());
         }
+        let (d, own) = (config.model.dim, cat.own);
         if config.model.graph {
-            let d = config.model.dim;
             let neighbours = e
                 .clone()
                 .select(0, cat.neighbour_idx.clone())
-                .reshape([cat.n, cat.k, d])
+                .reshape([own, cat.k, d])
                 * cat.neighbour_w.clone();
-            e = e * 0.5 + neighbours.sum_dim(1).reshape([cat.n, d]) * 0.5;
+            let e_own = if own < cat.n {
+                e.slice([0..own, 0..d])
+            } else {
+                e
+            };
+            e = e_own * 0.5 + neighbours.sum_dim(1).reshape([own, d]) * 0.5;
+        } else if own < cat.n {
+            e = e.slice([0..own, 0..d]);
         }
         e
     }
@@ -385,7 +484,10 @@ impl Vae {
     /// `negatives` is not off, their term.
     pub fn loss(&self, f: &Forward, batch: &Batch, negatives: &NegativeLoss) -> Loss {
         let targets = batch.targets.clone();
-        let log_p = log_softmax(f.logits.clone(), 1);
+        let log_p = match &batch.correction {
+            Some(c) => log_softmax(f.logits.clone() + c.clone(), 1),
+            None => log_softmax(f.logits.clone(), 1),
+        };
         let rec = (log_p.clone() * targets.clone()).sum_dim(1).mean().neg();
         let kl =
             ((f.logvar.clone() + 1.0) - f.mu.clone().powf_scalar(2.0) - f.logvar.clone().exp())

@@ -12,7 +12,9 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Tensor};
 use serde::Serialize;
 
-use super::batch::{build_batch, cut, Example, CUTOFF_REACH_S, SEED_LENGTHS};
+use super::batch::{
+    build_batch, build_sampled, cut, sample, Example, CUTOFF_REACH_S, SEED_LENGTHS,
+};
 use super::config::FOCUS_SHARE;
 use super::features::Prepared;
 use super::inference::TrainedVae;
@@ -139,6 +141,7 @@ pub fn fit_cancellable(
     cancel: &std::sync::atomic::AtomicBool,
     mut on_epoch: impl FnMut(&EpochStats),
 ) -> Result<TrainedVae, VaeError> {
+    let began = Instant::now();
     let prepared = Prepared::new(
         catalogue,
         train,
@@ -226,6 +229,14 @@ pub fn fit_cancellable(
     let negatives = config.training.negative_loss();
     let mut history = Vec::new();
     let warmup = (config.training.epochs as f64 * 0.5).max(1.0);
+    let draws = config.training.sampled_softmax(prepared.n_tracks);
+    if let Some(draws) = draws {
+        tracing::info!(
+            tracks = prepared.n_tracks,
+            draws,
+            "vae: sampled softmax in training"
+        );
+    }
 
     // Fixed validation cuts, so epochs compare like with like.
     let mut vrng = Rng::new(config.training.seed ^ 0xABCD);
@@ -246,11 +257,19 @@ pub fn fit_cancellable(
     let valid_prefixes = views.then_some(valid_prefixes);
     let valid_prefixes = valid_prefixes.as_deref();
 
-    // Validation loss with the posterior mean and the full β.
-    let validate = |m: &Vae, config: &VaeConfig| -> Result<f32, VaeError> {
+    // Validation loss with the posterior mean and the full β, and the NDCG
+    // (the benchmark's measure) of the same cuts, less what ranking their
+    // turned-down tracks high costs (`engaged_ndcg`): what model selection
+    // follows, since a lower loss on the training period's own tracks need
+    // not rank later requests better. Always over the whole catalogue.
+    let validate = |m: &Vae, config: &VaeConfig| -> Result<(f32, f32), VaeError> {
         let items = m.items(config, &cat_inner);
-        let mut sum = 0.0f32;
-        let mut batches = 0usize;
+        let kl_weight = if config.model.user_latent {
+            config.training.beta
+        } else {
+            0.0
+        };
+        let (mut loss, mut batches, mut ndcg) = (0.0f32, 0usize, 0.0f64);
         for chunk in valid_examples.chunks(config.training.batch) {
             let batch = build_batch(
                 &prepared,
@@ -261,36 +280,21 @@ pub fn fit_cancellable(
                 device,
             );
             let f = m.forward(config, &items, &batch, false);
-            let kl_weight = if config.model.user_latent {
-                config.training.beta
-            } else {
-                0.0
-            };
-            sum += scalar(m.loss(&f, &batch, &negatives).total(kl_weight))?;
+            loss += scalar(m.loss(&f, &batch, &negatives).total(kl_weight))?;
             batches += 1;
-        }
-        Ok(sum / batches.max(1) as f32)
-    };
-    // Validation NDCG (the benchmark's measure) of the same cuts, less what
-    // ranking their turned-down tracks high costs (`engaged_ndcg`): what
-    // model selection follows, since a lower loss on the training period's
-    // own tracks need not rank later requests better.
-    let validate_ndcg = |m: &Vae, config: &VaeConfig| -> Result<f32, VaeError> {
-        let items = m.items(config, &cat_inner);
-        let mut total = 0.0f64;
-        for chunk in valid_examples.chunks(config.training.batch) {
-            let batch = build_batch(&prepared, chunk, 0, None, valid_prefixes, device);
-            let logits = m.forward(config, &items, &batch, false).logits;
-            let flat = logits
+            let flat = f
+                .logits
                 .into_data()
                 .try_into_vec::<f32>()
                 .map_err(|e| VaeError::Readback(format!("{e:?}")))?;
             for (scores, e) in flat.chunks(prepared.n_tracks).zip(chunk) {
-                let ranked = rank(scores, e.seed);
-                total += engaged_ndcg(&ranked, e);
+                ndcg += engaged_ndcg(&rank(scores, e.seed), e);
             }
         }
-        Ok((total / valid_examples.len().max(1) as f64) as f32)
+        Ok((
+            loss / batches.max(1) as f32,
+            (ndcg / valid_examples.len().max(1) as f64) as f32,
+        ))
     };
     // Two stages where recency is known: first the decoder's embedding
     // term stays off, so the recency and similarity terms and u's say in
@@ -317,8 +321,7 @@ pub fn fit_cancellable(
     // The untrained model (which starts from recent popularity) is the
     // first candidate: training must beat it to be kept.
     let initial = model.valid();
-    let initial_valid_loss = validate(&initial, &stage)?;
-    let initial_ndcg = validate_ndcg(&initial, &stage)?;
+    let (initial_valid_loss, initial_ndcg) = validate(&initial, &stage)?;
     tracing::info!(initial_valid_loss, initial_ndcg, "vae before training");
     let mut best = (initial_ndcg, 0, initial, stage.clone());
     let mut best_trainable = model.clone();
@@ -374,21 +377,54 @@ pub fn fit_cancellable(
             .zip(&cold)
             .map(|(h, c)| if *c { 0.0 } else { *h })
             .collect();
-        cat.has_history = float2(warm, prepared.n_tracks, 1, &ad);
+        cat.has_history = float2(warm.clone(), prepared.n_tracks, 1, &ad);
         let (mut loss_sum, mut kl_sum, mut batches) = (0.0f32, 0.0f32, 0usize);
         for chunk in examples.chunks(config.training.batch) {
             if cancel.load(std::sync::atomic::Ordering::Relaxed) {
                 return Err(VaeError::Cancelled);
             }
-            let batch = build_batch(
-                &prepared,
-                chunk,
-                config.training.targets,
-                Some(&cold),
-                prefixes.as_deref(),
-                &ad,
-            );
-            let items = model.items(&stage, &cat);
+            let (batch, items) = match draws {
+                // Above SAMPLED_ABOVE tracks: the batch's own tracks and a
+                // draw of the rest, so no [B, N] tensor is built.
+                Some(draws) => {
+                    let sample = sample(
+                        &prepared,
+                        chunk,
+                        config.training.targets,
+                        prefixes.as_deref(),
+                        draws,
+                        &mut rng,
+                    );
+                    let sub = CatalogueTensors::subset(
+                        &prepared,
+                        &sample.ids,
+                        &warm,
+                        stage.model.graph,
+                        &ad,
+                    );
+                    let batch = build_sampled(
+                        &prepared,
+                        chunk,
+                        config.training.targets,
+                        Some(&cold),
+                        prefixes.as_deref(),
+                        &sample,
+                        &ad,
+                    );
+                    (batch, model.items(&stage, &sub))
+                }
+                None => {
+                    let batch = build_batch(
+                        &prepared,
+                        chunk,
+                        config.training.targets,
+                        Some(&cold),
+                        prefixes.as_deref(),
+                        &ad,
+                    );
+                    (batch, model.items(&stage, &cat))
+                }
+            };
             let f = model.forward(&stage, &items, &batch, true);
             let terms = model.loss(&f, &batch, &negatives);
             let loss = terms.total(beta);
@@ -404,8 +440,7 @@ pub fn fit_cancellable(
         }
 
         let valid_model = model.valid();
-        let valid_loss = validate(&valid_model, &stage)?;
-        let valid_ndcg = validate_ndcg(&valid_model, &stage)?;
+        let (valid_loss, valid_ndcg) = validate(&valid_model, &stage)?;
         if !valid_loss.is_finite() {
             return Err(VaeError::Diverged {
                 epoch,
@@ -437,6 +472,19 @@ pub fn fit_cancellable(
             stage_start = epoch;
             lr = config.training.learning_rate * 0.1;
             model = best_trainable.clone();
+        }
+        if let Some(budget) = config.training.time_budget_s {
+            let spent = began.elapsed().as_secs_f64();
+            let pace = started.elapsed().as_secs_f64();
+            if epoch < config.training.epochs && spent + pace > budget {
+                tracing::info!(
+                    epoch,
+                    spent,
+                    budget,
+                    "vae: another epoch would pass the time budget; training stops here"
+                );
+                break;
+            }
         }
     }
     let (_, best_epoch, model, config) = best;
