@@ -782,7 +782,7 @@ impl Db {
 
     /// Every track with its features, ordered by album and track number.
     pub fn tracks(&self) -> Result<Vec<TrackRow>> {
-        self.track_query("f.vector, l.msd, l.mtt, l.embedding", |r, common| {
+        self.track_query("f.vector, l.msd, l.mtt, l.embedding", None, |r, common| {
             let vector: Option<String> = r.get(COMMON_COLUMNS)?;
             let heard = match (
                 r.get::<_, Option<Vec<u8>>>(COMMON_COLUMNS + 1)?,
@@ -824,9 +824,21 @@ impl Db {
     /// Every track as the library table shows it: tags and the few features
     /// it lists, not the whole vector (100k rows must stay a few MB).
     pub fn library_rows(&self) -> Result<Vec<LibraryRow>> {
+        self.library_rows_of(None)
+    }
+
+    /// The first `limit` rows of the library table in its default order
+    /// (album artist or artist, case-insensitive, then album, disc and
+    /// track): what a window shows before the whole list has arrived.
+    pub fn library_rows_head(&self, limit: usize) -> Result<Vec<LibraryRow>> {
+        self.library_rows_of(Some(limit))
+    }
+
+    fn library_rows_of(&self, head: Option<usize>) -> Result<Vec<LibraryRow>> {
         self.track_query(
             "json_extract(f.vector, '$.tempo_bpm'), json_extract(f.vector, '$.key'),
              json_extract(f.vector, '$.mode')",
+            head,
             |r, common| {
                 let tempo: Option<f64> = r.get(COMMON_COLUMNS)?;
                 let key: Option<u8> = r.get(COMMON_COLUMNS + 1)?;
@@ -852,10 +864,12 @@ impl Db {
     }
 
     /// Runs the one track listing query with `extra` columns after the
-    /// common ones, mapping each row with `build`.
+    /// common ones, mapping each row with `build`; with `head`, only that
+    /// many rows, first by the artist as the library table sorts it.
     fn track_query<T>(
         &self,
         extra: &str,
+        head: Option<usize>,
         build: impl Fn(&rusqlite::Row<'_>, CommonColumns) -> rusqlite::Result<T>,
     ) -> Result<Vec<T>> {
         let listener = playgenie_models::listener::LISTENER_VERSION;
@@ -867,7 +881,14 @@ impl Db {
              FROM tracks t LEFT JOIN track_features f ON f.track_id = t.id
              LEFT JOIN track_listening l ON l.track_id = t.id AND l.version = {listener}
                AND l.fingerprint = t.fingerprint
-             ORDER BY coalesce(t.album_artist, t.artist), t.album, t.disc_no, t.track_no, t.title"
+             ORDER BY {first}coalesce(t.album_artist, t.artist), t.album, t.disc_no, t.track_no, t.title
+             {limit}",
+            first = if head.is_some() {
+                "lower(coalesce(t.album_artist, t.artist)), "
+            } else {
+                ""
+            },
+            limit = head.map(|n| format!("LIMIT {n}")).unwrap_or_default(),
         );
         let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
         let rows = stmt
@@ -1045,6 +1066,51 @@ mod tests {
             copy.library_folders().expect("folders"),
             vec![PathBuf::from("/music")]
         );
+    }
+
+    #[test]
+    fn the_head_of_the_library_is_its_first_rows_by_artist_whatever_the_case() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = Db::open(dir.path().join("t.sqlite3")).expect("open");
+        for (i, (artist, album, no)) in [
+            ("beta", "B", 1),
+            ("Alpha", "Z", 1),
+            ("alpha", "A", 2),
+            ("Gamma", "G", 1),
+            ("alpha", "A", 1),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let path = format!("/m/{i}.ogg");
+            db.conn
+                .execute(
+                    "INSERT INTO tracks (path, display_path, fingerprint, size, mtime_ns, title,
+                        artist, album, track_no, duration_s, added_at, updated_at)
+                     VALUES (?1, ?2, ?3, 1, 0, ?4, ?5, ?6, ?7, 100, 0, 0)",
+                    params![
+                        path.as_bytes(),
+                        path,
+                        format!("fp{i}"),
+                        format!("t{i}"),
+                        artist,
+                        album,
+                        no
+                    ],
+                )
+                .expect("insert");
+        }
+        let titles = |rows: Vec<LibraryRow>| -> Vec<String> {
+            rows.into_iter().map(|r| r.tags.title).collect()
+        };
+        // As the table sorts the whole list (ui/src/lib/library.ts): by
+        // the artist in lower case, ties in the list's own order.
+        let mut table = db.library_rows().expect("all");
+        table.sort_by_key(|r| r.tags.artist.to_lowercase());
+        let table = titles(table);
+        assert_eq!(table, ["t1", "t4", "t2", "t0", "t3"]);
+        assert_eq!(titles(db.library_rows_head(3).expect("head")), table[..3]);
+        assert_eq!(titles(db.library_rows_head(10).expect("head")), table);
     }
 
     #[test]

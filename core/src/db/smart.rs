@@ -104,6 +104,7 @@ impl Db {
              (SELECT count(*) FROM plays p WHERE p.track_id = t.id),
              (SELECT count(*) FROM plays p WHERE p.track_id = t.id AND p.end_reason = 'skipped'),
              (SELECT max(started_at_ms) FROM plays p WHERE p.track_id = t.id)",
+            None,
             |r, common| {
                 let n = super::COMMON_COLUMNS;
                 let tempo: Option<f64> = r.get(n)?;

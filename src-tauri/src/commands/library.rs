@@ -8,10 +8,18 @@ use tauri::State;
 
 use crate::state::{AppState, Reply};
 
-/// Every indexed track (the library table).
+/// Every indexed track (the library table); with `first`, only the first
+/// that many in the table's default order (a window's first screenful,
+/// shown while the whole list is on its way).
 #[tauri::command]
-pub async fn list_tracks(state: State<'_, AppState>) -> Reply<Vec<LibraryRow>> {
-    Ok(state.services.with_db(|db| db.library_rows())?)
+pub async fn list_tracks(
+    state: State<'_, AppState>,
+    first: Option<usize>,
+) -> Reply<Vec<LibraryRow>> {
+    Ok(state.services.with_db(|db| match first {
+        Some(n) => db.library_rows_head(n),
+        None => db.library_rows(),
+    })?)
 }
 
 /// Files that could not be indexed, and why.

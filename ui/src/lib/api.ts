@@ -60,8 +60,10 @@ export function onCoreEvent(handler: (event: CoreEvent) => void): Promise<Unlist
   return listen<CoreEvent>(CORE_EVENT, (event) => handler(event.payload));
 }
 
-export function listTracks(): Promise<LibraryRow[]> {
-  return invoke<LibraryRow[]>("list_tracks");
+/** Every indexed track; with `first`, only the first that many in the
+ * library table's default order (artist, album, disc, track). */
+export function listTracks(first?: number): Promise<LibraryRow[]> {
+  return invoke<LibraryRow[]>("list_tracks", first === undefined ? {} : { first });
 }
 
 export function scanErrors(): Promise<ScanErrorRow[]> {
