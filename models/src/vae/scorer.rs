@@ -14,8 +14,10 @@
 //! features and pop_t the all-time popularity that adventurousness `a`
 //! discounts. Every term is a dot product of something per pick with
 //! something per track, so one pick is one matrix–vector product over
-//! `[e_cold | x | ‖x‖²]` rows (fixed for the model) and `[r | pop]` rows
-//! (fixed for the request), plus a sparse correction for the warm tracks.
+//! `[e | x | ‖x‖²]` rows, e the track's cold embedding (fixed for the
+//! model, in the row) or, for a track the request has seen played, its
+//! full one (read from beside the rows instead), and `[r | pop]` rows
+//! (fixed for the request): every track's bytes are read once a pick.
 //! The small networks that give u and q run on the host too.
 //!
 //! Through Burn, each pick built and multiplied catalogue-sized operands
@@ -108,6 +110,8 @@ fn vector(a: &NamedArray, len: usize) -> Result<Vec<f32>, WeightsError> {
 pub struct HostScorer {
     n: usize,
     dim: usize,
+    /// Floats per embedding as stored (`dim` padded to [`LANES`]).
+    stride: usize,
     latent: usize,
     /// Feature columns in the content term (0: no content term).
     features: usize,
@@ -124,10 +128,11 @@ pub struct HostScorer {
     recency_from_u: Dense,
     similarity: f32,
     similarity_from_u: Dense,
-    /// Every track's embedding with its learned residual: [N, d].
+    /// Every track's embedding with its learned residual: [N, stride].
     embeddings: Vec<f32>,
     /// Per track: the embedding before it is played (zeros without the
-    /// content tower), the feature columns, their squared norm, padding.
+    /// content tower) in `stride` floats, the feature columns, their
+    /// squared norm, padding.
     rows: Vec<f32>,
 }
 
@@ -155,21 +160,30 @@ impl HostScorer {
         } else {
             0
         };
-        let width = (dim + features + 1).div_ceil(LANES) * LANES;
+        let stride = dim.div_ceil(LANES) * LANES;
+        let width = stride + (features + 1).div_ceil(LANES) * LANES;
         let mut rows = vec![0.0f32; n * width];
         for (t, row) in rows.chunks_exact_mut(width).enumerate() {
             if let Some(cold) = &cold {
                 row[..dim].copy_from_slice(&cold[t * dim..(t + 1) * dim]);
             }
             let x = &prepared.content[t * prepared.content_dims..][..features];
-            row[dim..dim + features].copy_from_slice(x);
-            row[dim + features] = x.iter().map(|v| v * v).sum();
+            row[stride..stride + features].copy_from_slice(x);
+            row[stride + features] = x.iter().map(|v| v * v).sum();
+        }
+        let mut padded = vec![0.0f32; n * stride];
+        for (to, from) in padded
+            .chunks_exact_mut(stride)
+            .zip(embeddings.chunks_exact(dim))
+        {
+            to[..dim].copy_from_slice(from);
         }
         let mut recency = [0.0; RECENCY_FEATURES];
         recency.copy_from_slice(&vector(weights.get("recency")?, RECENCY_FEATURES)?);
         Ok(Self {
             n,
             dim,
+            stride,
             latent: config.model.latent,
             features,
             width,
@@ -184,7 +198,7 @@ impl HostScorer {
             recency_from_u: Dense::from_weights(weights, "recency_from_u")?,
             similarity: vector(weights.get("similarity")?, 1)?[0],
             similarity_from_u: Dense::from_weights(weights, "similarity_from_u")?,
-            embeddings,
+            embeddings: padded,
             rows,
         })
     }
@@ -196,7 +210,7 @@ impl HostScorer {
 
     fn embedding(&self, t: u32) -> &[f32] {
         let t = (t as usize).min(self.n.saturating_sub(1));
-        &self.embeddings[t * self.dim..(t + 1) * self.dim]
+        &self.embeddings[t * self.stride..][..self.dim]
     }
 
     /// A request to continue `seed` (what it knows of the listener and the
@@ -228,9 +242,7 @@ impl HostScorer {
                 }
             }
         }
-        let warm = (0..n as u32)
-            .filter(|t| rows.warm[*t as usize] > 0.0)
-            .collect();
+        let warm = rows.warm.iter().map(|w| *w > 0.0).collect();
         let ctx = if self.context {
             context(example.at)
         } else {
@@ -261,8 +273,9 @@ pub struct HostRequest<'a> {
     /// Per track: the recency features and the popularity, [N, LANES].
     recency: Vec<f32>,
     adventurousness: f32,
-    /// Tracks whose learned residual speaks for this request.
-    warm: Vec<u32>,
+    /// Per track: whether its learned residual speaks for this request
+    /// (then its embedding is the full one, not the row's cold one).
+    warm: Vec<bool>,
     /// The history-weighted mean embedding.
     history: Vec<f32>,
     context: [f32; CONTEXT],
@@ -284,7 +297,7 @@ impl HostRequest<'_> {
             *a += e;
         }
         let row = &s.rows[t as usize * s.width..][..s.width];
-        for (a, x) in self.feature_sum.iter_mut().zip(&row[s.dim..]) {
+        for (a, x) in self.feature_sum.iter_mut().zip(&row[s.stride..]) {
             *a += x;
         }
         self.count += 1;
@@ -294,7 +307,7 @@ impl HostRequest<'_> {
     /// Scores every track for the seed so far, into `out` (length N).
     pub fn scores(&self, out: &mut Vec<f32>) {
         let s = self.scorer;
-        let d = s.dim;
+        let (d, stride) = (s.dim, s.stride);
         let count = self.count.max(1) as f32;
         let seed_mean: Vec<f32> = self.seed_sum.iter().map(|v| v / count).collect();
         let last = s.embedding(self.last);
@@ -320,10 +333,10 @@ impl HostRequest<'_> {
             let gamma = s.similarity + s.similarity_from_u.forward(&u)[0];
             let centre: Vec<f32> = self.feature_sum.iter().map(|v| v / count).collect();
             let c_sq: f32 = centre.iter().map(|v| v * v).sum();
-            for (wi, c) in w[d..d + s.features].iter_mut().zip(&centre) {
+            for (wi, c) in w[stride..stride + s.features].iter_mut().zip(&centre) {
                 *wi = 2.0 * gamma * c / f;
             }
-            w[d + s.features] = -gamma / f;
+            w[stride + s.features] = -gamma / f;
             constant = -gamma * c_sq / f;
         }
         let mut wr = [0.0f32; LANES];
@@ -339,15 +352,26 @@ impl HostRequest<'_> {
         out.resize(s.n, 0.0);
         let threads = threads_for(s.n);
         let per = s.n.div_ceil(threads).max(1);
+        // A warm track's embedding term reads its full embedding instead
+        // of the row's cold one: each track's bytes are read once either way.
+        let (w_embedding, w_content) = w.split_at(stride);
+        let warm_term = s.embeddings_term;
         let pass = |from: usize, out: &mut [f32]| {
-            let rows = &s.rows[from * s.width..][..out.len() * s.width];
-            let rec = &self.recency[from * LANES..][..out.len() * LANES];
-            for ((o, row), r) in out
+            let len = out.len();
+            let rows = &s.rows[from * s.width..][..len * s.width];
+            let rec = &self.recency[from * LANES..][..len * LANES];
+            let full = &s.embeddings[from * stride..][..len * stride];
+            let warm = &self.warm[from..][..len];
+            for ((((o, row), r), e), hot) in out
                 .iter_mut()
                 .zip(rows.chunks_exact(s.width))
                 .zip(rec.chunks_exact(LANES))
+                .zip(full.chunks_exact(stride))
+                .zip(warm)
             {
-                *o = dot(row, &w) + dot(r, &wr) + constant;
+                let (cold, content) = row.split_at(stride);
+                let embedding = if *hot && warm_term { e } else { cold };
+                *o = dot(embedding, w_embedding) + dot(content, w_content) + dot(r, &wr) + constant;
             }
         };
         if threads == 1 {
@@ -364,19 +388,6 @@ impl HostRequest<'_> {
                     pass(0, chunk);
                 }
             });
-        }
-        if s.embeddings_term {
-            // Warm tracks: their residual speaks, so q·e_t, not q·e_cold.
-            for &t in &self.warm {
-                let base = &s.rows[t as usize * s.width..][..d];
-                let full = s.embedding(t);
-                let delta: f32 = q
-                    .iter()
-                    .zip(full.iter().zip(base))
-                    .map(|(q, (f, b))| q * (f - b))
-                    .sum();
-                out[t as usize] += delta;
-            }
         }
     }
 }
