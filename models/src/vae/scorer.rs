@@ -371,7 +371,12 @@ impl HostRequest<'_> {
             {
                 let (cold, content) = row.split_at(stride);
                 let embedding = if *hot && warm_term { e } else { cold };
-                *o = dot(embedding, w_embedding) + dot(content, w_content) + dot(r, &wr) + constant;
+                // One accumulator for the three products, summed once.
+                let mut acc = [0.0f32; LANES];
+                accumulate(&mut acc, embedding, w_embedding);
+                accumulate(&mut acc, content, w_content);
+                accumulate(&mut acc, r, &wr);
+                *o = acc.iter().sum::<f32>() + constant;
             }
         };
         if threads == 1 {
@@ -403,17 +408,16 @@ pub fn threads_for(tracks: usize) -> usize {
     }
 }
 
-/// A dot product over whole [`LANES`]-wide blocks (both lengths are
-/// multiples of it), in independent accumulators the compiler vectorises.
+/// Adds the products of `a` and `b` over whole [`LANES`]-wide blocks (both
+/// lengths are multiples of it) to `acc`, lane by lane: independent
+/// accumulators the compiler vectorises.
 #[inline(always)]
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0.0f32; LANES];
+fn accumulate(acc: &mut [f32; LANES], a: &[f32], b: &[f32]) {
     for (x, y) in a.chunks_exact(LANES).zip(b.chunks_exact(LANES)) {
         for i in 0..LANES {
             acc[i] += x[i] * y[i];
         }
     }
-    acc.iter().sum()
 }
 
 /// Sums `buffer` on `threads` threads, in the pass's blocks: the least

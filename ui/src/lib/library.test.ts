@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { filterByTag, filterTracks, formatDuration, keyName, progressText, search, searchIndex, sortTracks, tagCounts, visibleRange } from "./library";
-import type { LibraryRow } from "./types";
+import { filterByTag, filterTracks, formatDuration, keyName, progressText, scanChangedNothing, search, searchIndex, sortTracks, tagCounts, visibleRange } from "./library";
+import type { LibraryRow, ScanReport } from "./types";
 
 function track(i: number, over: Partial<LibraryRow> = {}): LibraryRow {
   return {
@@ -80,5 +80,20 @@ describe("library table logic", () => {
     expect(keyName(track(0, { features: { ...track(0).features!, key: 6, mode: 0 } }))).toBe("F♯ minor");
     expect(progressText(3, 10, 1, 12.4)).toBe("3 of 10 files, 1 error, about 12 s left");
     expect(progressText(10, 10, 0, 0)).toBe("10 of 10 files");
+  });
+});
+
+describe("scanChangedNothing", () => {
+  const report: ScanReport = {
+    files_seen: 100_000, unchanged: 100_000, analysed: 0, added: 0, updated: 0, moved: 0, missing: 0, errors: 0,
+    cancelled: false, elapsed_s: 1.2, decoded_audio_s: 0,
+  };
+  it("lets an unchanged rescan keep the loaded list", () => {
+    expect(scanChangedNothing(report)).toBe(true);
+  });
+  it("reloads for anything a scan found", () => {
+    for (const key of ["analysed", "added", "updated", "moved", "missing", "errors"] as const) {
+      expect(scanChangedNothing({ ...report, [key]: 1 }), key).toBe(false);
+    }
   });
 });

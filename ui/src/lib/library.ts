@@ -1,7 +1,7 @@
 // Pure library-table logic: search, sort, formatting (tested in
 // library.test.ts, including at 100k rows).
 
-import type { LibraryRow } from "./types";
+import type { LibraryRow, ScanReport } from "./types";
 
 export type SortKey = "title" | "artist" | "album" | "duration" | "tempo" | "key";
 export interface SortSpec {
@@ -125,4 +125,10 @@ export function progressText(done: number, total: number, errors: number, etaS: 
   if (errors) parts.push(`${errors} error${errors === 1 ? "" : "s"}`);
   if (etaS !== null && done < total) parts.push(`about ${Math.max(1, Math.round(etaS))} s left`);
   return parts.join(", ");
+}
+
+/** Whether a finished scan left the library as it was: nothing added,
+ * analysed, changed, moved or missing, and no file it could not read. */
+export function scanChangedNothing(r: ScanReport): boolean {
+  return r.added + r.analysed + r.updated + r.moved + r.missing + r.errors === 0;
 }
