@@ -395,7 +395,7 @@ pub fn train(
             ear: data.ear,
         },
     )?;
-    Ok(TrainReport {
+    let report = TrainReport {
         mode,
         backend: backend.summary().label,
         tracks: data.catalogue.len(),
@@ -404,7 +404,11 @@ pub fn train(
         valid_loss,
         version,
         seconds: started.elapsed().as_secs_f64(),
-    })
+    };
+    // Training's batches are gone; the model is saved and loaded anew.
+    drop(model);
+    crate::memory::release_freed_memory();
+    Ok(report)
 }
 
 /// The model settings for a personal library: smaller than the benchmark's
@@ -663,6 +667,9 @@ impl Genie {
             .collect();
         let plays = play_counts(&data);
         let versions = find_versions(&data, &plays, &db.preferred_versions()?);
+        // Loading lays the model out anew (the host scorer's rows): what
+        // the steps before it freed goes back to the system.
+        crate::memory::release_freed_memory();
         Ok(Self {
             data,
             content,

@@ -17,6 +17,7 @@ pub mod history;
 pub mod library;
 pub mod listen;
 pub mod logging;
+pub mod memory;
 pub mod model_store;
 pub mod path;
 pub mod paths;
