@@ -328,8 +328,12 @@ pub fn train(
     // A first model comes within FIRST_MODEL_S however big the library
     // (fine-tunes then go on from it); a fine-tune or a count of epochs
     // asked for is not cut short.
-    config.training.time_budget_s = (start.is_none() && epochs.is_none())
-        .then(|| (FIRST_MODEL_S - started.elapsed().as_secs_f64()).max(0.0));
+    let first_model_budget = |epochs: Option<usize>| {
+        epochs
+            .is_none()
+            .then(|| (FIRST_MODEL_S - started.elapsed().as_secs_f64()).max(0.0))
+    };
+    config.training.time_budget_s = first_model_budget(epochs).filter(|_| start.is_none());
     if let Some(epochs) = epochs {
         config.training.epochs = epochs;
     } else if start.is_some() {
@@ -356,9 +360,7 @@ pub fn train(
             tracing::info!(%e, "the model in use does not fit: training from scratch");
             start = None;
             config = app_config();
-            config.training.time_budget_s = epochs
-                .is_none()
-                .then(|| (FIRST_MODEL_S - started.elapsed().as_secs_f64()).max(0.0));
+            config.training.time_budget_s = first_model_budget(epochs);
             if let Some(epochs) = epochs {
                 config.training.epochs = epochs;
             }

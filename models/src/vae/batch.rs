@@ -221,35 +221,12 @@ pub fn sample(
 
 /// Builds the tensors of `examples` on `device`. `prefixes` holds, per
 /// training playlist, how many of its first tracks an example with a cutoff
-/// sees when the playlist comes after the cutoff.
+/// sees when the playlist comes after the cutoff. With a `sample`, the
+/// batch covers the sample's tracks only: its columns are the sample's
+/// tracks in order, seeds and last tracks index them, and it carries the
+/// sample's logit correction (use it with the items of the same sample,
+/// [`super::CatalogueTensors::subset`]); without, every track.
 pub fn build_batch(
-    p: &Prepared,
-    examples: &[Example<'_>],
-    targets: usize,
-    cold: Option<&[bool]>,
-    prefixes: Option<&[u32]>,
-    device: &Device,
-) -> Batch {
-    build(p, examples, targets, cold, prefixes, None, device)
-}
-
-/// [`build_batch`] over the tracks of `sample` only: its columns are the
-/// sample's tracks in order, seeds and last tracks index them, and the
-/// batch carries the sample's logit correction. Use it with the items of
-/// the same sample ([`super::CatalogueTensors::subset`]).
-pub fn build_sampled(
-    p: &Prepared,
-    examples: &[Example<'_>],
-    targets: usize,
-    cold: Option<&[bool]>,
-    prefixes: Option<&[u32]>,
-    sample: &Sample,
-    device: &Device,
-) -> Batch {
-    build(p, examples, targets, cold, prefixes, Some(sample), device)
-}
-
-fn build(
     p: &Prepared,
     examples: &[Example<'_>],
     targets: usize,
@@ -479,7 +456,7 @@ mod tests {
                 ..Example::query(&[4], None, None)
             },
         ];
-        let batch = build_batch(&prepared, &examples, 20, None, None, &device);
+        let batch = build_batch(&prepared, &examples, 20, None, None, None, &device);
         assert_eq!(batch.size, 2);
         assert_eq!(batch.targets.dims(), [2, 6]);
         let targets = batch
@@ -555,7 +532,7 @@ mod tests {
             negatives: &negatives,
             ..requests(&[])[1]
         }];
-        let full = build_batch(&prepared, &examples, 20, None, None, &device);
+        let full = build_batch(&prepared, &examples, 20, None, None, None, &device);
         let items = vae.items(&config, &CatalogueTensors::new(&prepared, &device));
         let f = vae.forward(&config, &items, &full, false);
         let logits = floats(f.logits.clone());
@@ -569,7 +546,7 @@ mod tests {
         let score = |s: &Sample| {
             let sub =
                 CatalogueTensors::subset(&prepared, &s.ids, &prepared.has_history, true, &device);
-            let batch = build_sampled(&prepared, &examples, 20, None, None, s, &device);
+            let batch = build_batch(&prepared, &examples, 20, None, None, Some(s), &device);
             let f = vae.forward(&config, &vae.items(&config, &sub), &batch, false);
             let loss = vae.loss(&f, &batch, &NegativeLoss::DEFAULT).total(0.1);
             (floats(f.logits), loss)

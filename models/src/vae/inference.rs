@@ -133,7 +133,7 @@ impl TrainedVae {
                 .iter()
                 .map(|q| Example::query(q.seed, q.user, q.timestamp))
                 .collect();
-            let batch = build_batch(&self.prepared, &examples, 0, None, None, &self.device);
+            let batch = build_batch(&self.prepared, &examples, 0, None, None, None, &self.device);
             let f = self.model.forward(&self.config, &self.items, &batch, false);
             let flat = f
                 .logits

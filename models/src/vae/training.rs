@@ -12,9 +12,7 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Tensor};
 use serde::Serialize;
 
-use super::batch::{
-    build_batch, build_sampled, cut, sample, Example, CUTOFF_REACH_S, SEED_LENGTHS,
-};
+use super::batch::{build_batch, cut, sample, Example, CUTOFF_REACH_S, SEED_LENGTHS};
 use super::config::FOCUS_SHARE;
 use super::features::Prepared;
 use super::inference::TrainedVae;
@@ -277,6 +275,7 @@ pub fn fit_cancellable(
                 config.training.targets,
                 None,
                 valid_prefixes,
+                None,
                 device,
             );
             let f = m.forward(config, &items, &batch, false);
@@ -383,47 +382,34 @@ pub fn fit_cancellable(
             if cancel.load(std::sync::atomic::Ordering::Relaxed) {
                 return Err(VaeError::Cancelled);
             }
-            let (batch, items) = match draws {
-                // Above SAMPLED_ABOVE tracks: the batch's own tracks and a
-                // draw of the rest, so no [B, N] tensor is built.
-                Some(draws) => {
-                    let sample = sample(
-                        &prepared,
-                        chunk,
-                        config.training.targets,
-                        prefixes.as_deref(),
-                        draws,
-                        &mut rng,
-                    );
-                    let sub = CatalogueTensors::subset(
-                        &prepared,
-                        &sample.ids,
-                        &warm,
-                        stage.model.graph,
-                        &ad,
-                    );
-                    let batch = build_sampled(
-                        &prepared,
-                        chunk,
-                        config.training.targets,
-                        Some(&cold),
-                        prefixes.as_deref(),
-                        &sample,
-                        &ad,
-                    );
-                    (batch, model.items(&stage, &sub))
+            // Above SAMPLED_ABOVE tracks: the batch's own tracks and a
+            // draw of the rest, so no [B, N] tensor is built.
+            let sample = draws.map(|draws| {
+                sample(
+                    &prepared,
+                    chunk,
+                    config.training.targets,
+                    prefixes.as_deref(),
+                    draws,
+                    &mut rng,
+                )
+            });
+            let batch = build_batch(
+                &prepared,
+                chunk,
+                config.training.targets,
+                Some(&cold),
+                prefixes.as_deref(),
+                sample.as_ref(),
+                &ad,
+            );
+            let items = match &sample {
+                Some(s) => {
+                    let sub =
+                        CatalogueTensors::subset(&prepared, &s.ids, &warm, stage.model.graph, &ad);
+                    model.items(&stage, &sub)
                 }
-                None => {
-                    let batch = build_batch(
-                        &prepared,
-                        chunk,
-                        config.training.targets,
-                        Some(&cold),
-                        prefixes.as_deref(),
-                        &ad,
-                    );
-                    (batch, model.items(&stage, &cat))
-                }
+                None => model.items(&stage, &cat),
             };
             let f = model.forward(&stage, &items, &batch, true);
             let terms = model.loss(&f, &batch, &negatives);
