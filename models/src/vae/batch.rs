@@ -84,21 +84,11 @@ impl RequestRows {
         }
     }
 
-    /// Appends `e`'s rows. `cold` marks tracks treated as never played
-    /// (training's cold-track dropout); `prefixes` as in [`build_batch`].
+    /// Appends `e`'s rows, for the tracks `columns` only (all of them
+    /// without; the history row must have no weight outside them). `cold`
+    /// marks tracks treated as never played (training's cold-track
+    /// dropout); `prefixes` as in [`build_batch`].
     pub fn push(
-        &mut self,
-        p: &Prepared,
-        e: &Example<'_>,
-        cold: Option<&[bool]>,
-        prefixes: Option<&[u32]>,
-    ) {
-        self.push_of(p, e, cold, prefixes, None);
-    }
-
-    /// [`RequestRows::push`] for the tracks `columns` only (all of them
-    /// without). The history row must have no weight outside `columns`.
-    pub fn push_of(
         &mut self,
         p: &Prepared,
         e: &Example<'_>,
@@ -278,7 +268,7 @@ pub fn build_batch(
             mask[i * s + j] = 1.0;
         }
         last[i] = e.seed.last().and_then(|t| column(*t)).unwrap_or(0) as u32;
-        rows.push_of(p, e, cold, prefixes, sample.map(|s| s.ids.as_slice()));
+        rows.push(p, e, cold, prefixes, sample.map(|s| s.ids.as_slice()));
         // Nearer next tracks weigh more; repeats and seed tracks are
         // skipped. The row is normalised by the positional weights alone,
         // so a track heard in part counts for less than one heard in full

@@ -225,7 +225,7 @@ impl HostScorer {
     ) -> HostRequest<'_> {
         let n = self.n;
         let mut rows = RequestRows::with_capacity(1, n);
-        rows.push(prepared, example, None, None);
+        rows.push(prepared, example, None, None, None);
         let mut recency = vec![0.0f32; n * LANES];
         for (t, r) in recency.chunks_exact_mut(LANES).enumerate() {
             if self.recency_term {
