@@ -32,32 +32,61 @@ function haystack(t: LibraryRow): string {
  * keystroke): search-as-you-type then only compares strings. */
 export interface SearchIndex {
   tracks: LibraryRow[];
+  /** Per track: its title, artists, album and genre, lowercased. */
   text: string[];
+  /** The last answer (positions in `tracks`), which a query that only
+   * adds to it narrows instead of searching the whole list again. */
+  last: { words: string[]; hits: Uint32Array; rows: LibraryRow[] } | null;
 }
 
 export function searchIndex(tracks: LibraryRow[]): SearchIndex {
-  return { tracks, text: tracks.map(haystack) };
+  return { tracks, text: tracks.map(haystack), last: null };
+}
+
+/** Whether every track matching `words` also matched `before`: each
+ * earlier word lies inside one of the new ones (typing on narrows). */
+function refines(words: string[], before: string[]): boolean {
+  return before.every((b) => words.some((w) => w.includes(b)));
 }
 
 /** The tracks of `index` matching every word of `query` in title, artist,
- * album or genre, in the index's order. */
+ * album or genre, in the index's order. A query that only adds to the last
+ * one searches that answer, checking only its new words, and an answer
+ * that did not change is the same array (nothing downstream redraws). */
 export function search(index: SearchIndex, query: string): LibraryRow[] {
   const words = query.toLowerCase().split(/\s+/).filter(Boolean);
-  if (words.length === 0) return index.tracks;
-  const out: LibraryRow[] = [];
-  const { tracks, text } = index;
-  for (let i = 0; i < tracks.length; i++) {
+  if (words.length === 0) {
+    index.last = null;
+    return index.tracks;
+  }
+  const { text, tracks, last } = index;
+  const narrowing = last !== null && refines(words, last.words);
+  // Words the last answer already holds need no second look.
+  const check = narrowing ? words.filter((w) => !last.words.includes(w)) : words;
+  const from = narrowing ? last.hits.length : tracks.length;
+  const hits = new Uint32Array(from);
+  let found = 0;
+  for (let c = 0; c < from; c++) {
+    const i = narrowing ? last.hits[c] : c;
     const t = text[i];
     let all = true;
-    for (const w of words) {
+    for (const w of check) {
       if (!t.includes(w)) {
         all = false;
         break;
       }
     }
-    if (all) out.push(tracks[i]);
+    if (all) hits[found++] = i;
   }
-  return out;
+  let rows: LibraryRow[];
+  if (narrowing && found === from) {
+    rows = last.rows;
+  } else {
+    rows = new Array<LibraryRow>(found);
+    for (let h = 0; h < found; h++) rows[h] = tracks[hits[h]];
+  }
+  index.last = { words, hits: hits.subarray(0, found), rows };
+  return rows;
 }
 
 /** Tracks matching every word of `query` in title, artist, album or genre. */
