@@ -35,10 +35,19 @@ pub struct SizeReport {
     pub model_p95_ms: f64,
     pub cold_p50_ms: f64,
     pub cold_p95_ms: f64,
-    /// One scoring of the whole catalogue (a pick), over every pick of
-    /// every timed request.
+    /// One pick as generation makes it (the best allowed track of the
+    /// whole catalogue), over every pick of every timed request.
     pub pick_p50_ms: f64,
     pub pick_p95_ms: f64,
+    /// Every track's exact score at the same picks (what sampling with a
+    /// temperature needs).
+    pub exact_p50_ms: f64,
+    /// Tracks a pick scored exactly after its approximate pass.
+    pub rechecked_p50: f64,
+    pub rechecked_max: f64,
+    /// Picks whose track differs from the exact scores' best (0 unless the
+    /// pick's bound is wrong).
+    pub picks_differing: usize,
     /// A request's set-up before its first pick (history, recency rows).
     pub setup_p50_ms: f64,
     /// Bytes one pick reads, and the time a plain read of that many bytes
@@ -169,6 +178,10 @@ pub fn run(
             cold_p95_ms: percentile(&cold_ms, 95.0),
             pick_p50_ms: median(&picks.pick_ms),
             pick_p95_ms: percentile(&picks.pick_ms, 95.0),
+            exact_p50_ms: median(&picks.exact_ms),
+            rechecked_p50: median(&picks.rechecked),
+            rechecked_max: picks.rechecked.iter().copied().fold(0.0, f64::max),
+            picks_differing: picks.differing,
             setup_p50_ms: median(&picks.setup_ms),
             pick_bytes: picks.bytes,
             floor_p50_ms: median(&picks.floor_ms),
@@ -182,14 +195,18 @@ pub fn run(
 #[derive(Default)]
 struct Picks {
     pick_ms: Vec<f64>,
+    exact_ms: Vec<f64>,
+    rechecked: Vec<f64>,
+    differing: usize,
     setup_ms: Vec<f64>,
     floor_ms: Vec<f64>,
     bytes: usize,
 }
 
 /// Times the scorer itself: `requests` requests from random 5-track seeds,
-/// `k` greedy picks each, every scoring timed; then plain reads of as many
-/// bytes as a pick reads.
+/// `k` greedy picks each, every pick timed and, apart, every exact scoring
+/// of the whole catalogue at the same point (checked to name the same
+/// track); then plain reads of as many bytes as a pick reads.
 fn time_picks(model: &TrainedVae, n: usize, k: usize, requests: usize) -> Picks {
     let mut state = 11u64;
     let mut next = || {
@@ -214,14 +231,19 @@ fn time_picks(model: &TrainedVae, n: usize, k: usize, requests: usize) -> Picks 
         let mut taken = seed.clone();
         for _ in 0..k {
             let t = Instant::now();
-            request.scores(&mut scores);
+            let best = request.best(&|t| !taken.contains(&(t as u32)));
             picks.pick_ms.push(t.elapsed().as_secs_f64() * 1000.0);
-            let best = (0..scores.len())
+            let t = Instant::now();
+            request.scores(&mut scores);
+            picks.exact_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+            let exact = (0..scores.len())
                 .filter(|t| !taken.contains(&(*t as u32)))
                 .max_by(|a, b| scores[*a].total_cmp(&scores[*b]));
+            picks.differing += usize::from(best.map(|b| b as usize) != exact);
+            picks.rechecked.push(request.rechecked() as f64);
             if let Some(best) = best {
-                taken.push(best as u32);
-                request.push(best as u32);
+                taken.push(best);
+                request.push(best);
             }
         }
     }

@@ -182,6 +182,31 @@ fn host_scores_match_the_forward_pass_and_generation_is_fully_autoregressive() {
     }
     let (artists, _) = library.catalogue.artist_ids();
 
+    // A pick (the approximate half-precision pass and its exact recheck)
+    // names exactly the best allowed track of the exact scores, with the
+    // seed growing, a ban list and an artist rule that changes what is
+    // allowed.
+    for (i, query) in queries.iter().enumerate() {
+        let mut request = model.pick_scorer(query, 0.3 * (i % 3) as f32);
+        let mut taken: Vec<u32> = query.seed.to_vec();
+        let mut scores = Vec::new();
+        for step in 0..10 {
+            let allowed =
+                |t: usize| !taken.contains(&(t as u32)) && (step % 2 == 0 || artists[t] % 3 != 0);
+            request.scores(&mut scores);
+            let exact = (0..scores.len())
+                .filter(|t| allowed(*t))
+                .max_by(|a, b| scores[*a].total_cmp(&scores[*b]))
+                .map(|t| t as u32);
+            let best = request.best(&allowed);
+            assert_eq!(best, exact, "query {i}, pick {step}");
+            assert!(request.rechecked() >= 1);
+            let Some(best) = best else { break };
+            taken.push(best);
+            request.push(best);
+        }
+    }
+
     // Greedy generation equals picking, after every pick, the best allowed
     // track of a full forward pass over the grown seed.
     let options = Generation {

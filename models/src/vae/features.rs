@@ -137,6 +137,9 @@ pub struct Prepared {
     end: Option<i64>,
     /// Plays per user, by time.
     user_plays: HashMap<String, Vec<Play>>,
+    /// Per track, the log of all its plays right after training, online
+    /// ones included (what adventurousness discounts).
+    popularity: Vec<f32>,
 }
 
 impl Prepared {
@@ -236,7 +239,7 @@ impl Prepared {
         } else {
             Vec::new()
         };
-        Self {
+        let mut prepared = Self {
             n_tracks: n,
             content,
             content_dims,
@@ -255,7 +258,10 @@ impl Prepared {
             online: Vec::new(),
             end,
             user_plays,
-        }
+            popularity: Vec::new(),
+        };
+        prepared.popularity = prepared.all_time_popularity();
+        prepared
     }
 
     /// Records plays seen after training (time, user, track); they count
@@ -263,6 +269,20 @@ impl Prepared {
     pub fn set_online_history(&mut self, mut plays: Vec<(i64, Option<String>, u32)>) {
         plays.sort_by_key(|p| p.0);
         self.online = plays;
+        self.popularity = self.all_time_popularity();
+    }
+
+    /// Per track, the log of all its plays right after training, online
+    /// ones included (what adventurousness discounts).
+    pub fn popularity(&self) -> &[f32] {
+        &self.popularity
+    }
+
+    fn all_time_popularity(&self) -> Vec<f32> {
+        self.global_at(None, None)
+            .chunks(GLOBAL_FEATURES)
+            .map(|f| f[2])
+            .collect()
     }
 
     /// The global recency features for a request at `at` (None: right
@@ -317,7 +337,10 @@ impl Prepared {
         let mut out = vec![0.0f32; n * GLOBAL_FEATURES];
         for (i, row) in out.chunks_mut(GLOBAL_FEATURES).enumerate() {
             for (x, s) in row.iter_mut().zip(&sums[i * SUMS..(i + 1) * SUMS]) {
-                *x = s.ln_1p();
+                // Most of a big library has no plays: ln(1 + 0) is 0.
+                if *s != 0.0 {
+                    *x = s.ln_1p();
+                }
             }
             // A first training play before the snapshot is always seen.
             let first = match self.first_play[i] {
@@ -400,7 +423,7 @@ impl Prepared {
             hist[t] += w;
             total += w;
         }
-        for f in &mut feats {
+        for f in feats.iter_mut().filter(|f| **f != 0.0) {
             *f = f.ln_1p();
         }
         if total > 0.0 {

@@ -7,7 +7,7 @@ use burn::tensor::{Device, Tensor};
 use super::batch::{build_batch, Example};
 use super::features::Prepared;
 use super::rng::Rng;
-use super::scorer::{self, HostRequest, HostScorer};
+use super::scorer::{HostRequest, HostScorer};
 use super::training::{EpochStats, VaeError};
 use super::weights::Weights;
 use super::{CatalogueTensors, Items, Vae, VaeConfig};
@@ -157,10 +157,13 @@ impl TrainedVae {
     /// The host-side scorer of one request, as generation uses it: score,
     /// push the pick, score again (for the benchmark's per-pick figures).
     pub fn pick_scorer(&self, query: &Query<'_>, adventurousness: f32) -> HostRequest<'_> {
-        let popularity = scorer::popularity(&self.prepared);
         let example = Example::query(query.seed, query.user, query.timestamp);
-        self.host
-            .request(&self.prepared, &example, &popularity, adventurousness)
+        self.host.request(
+            &self.prepared,
+            &example,
+            self.prepared.popularity(),
+            adventurousness,
+        )
     }
 
     /// Continues `query.seed` by `k` tracks, one at a time: each chosen track
@@ -203,8 +206,11 @@ impl TrainedVae {
         // costs one pass over the catalogue (see `scorer`).
         let mut request = self.pick_scorer(query, options.adventurousness);
         let mut scores: Vec<f32> = Vec::new();
+        // Greedy and re-scored after every pick (the default): the scorer
+        // finds the best allowed track itself, without every score.
+        let greedy = options.temperature <= 0.0 && options.rescore_every <= 1;
         for step in 0..k {
-            if step % options.rescore_every.max(1) == 0 {
+            if !greedy && step % options.rescore_every.max(1) == 0 {
                 request.scores(&mut scores);
             }
             let recent: Vec<u32> = sequence
@@ -214,18 +220,19 @@ impl TrainedVae {
                 .filter_map(|t| artists.get(*t as usize).copied())
                 .collect();
             let allowed = |t: usize, window: bool| {
-                !banned[t]
-                    && scores[t].is_finite()
-                    && (!window || artists.get(t).is_none_or(|a| !recent.contains(a)))
+                !banned[t] && (!window || artists.get(t).is_none_or(|a| !recent.contains(a)))
             };
-            let pick = |window: bool, rng: &mut Rng| -> Option<usize> {
+            let mut pick = |window: bool, rng: &mut Rng| -> Option<usize> {
+                if greedy {
+                    return request.best(&|t| allowed(t, window)).map(|t| t as usize);
+                }
+                let allowed = |t: usize| allowed(t, window) && scores[t].is_finite();
                 if options.temperature <= 0.0 {
                     return (0..scores.len())
-                        .filter(|t| allowed(*t, window))
+                        .filter(|t| allowed(*t))
                         .max_by(|a, b| scores[*a].total_cmp(&scores[*b]));
                 }
-                let candidates: Vec<usize> =
-                    (0..scores.len()).filter(|t| allowed(*t, window)).collect();
+                let candidates: Vec<usize> = (0..scores.len()).filter(|t| allowed(*t)).collect();
                 let max = candidates
                     .iter()
                     .map(|t| scores[*t])

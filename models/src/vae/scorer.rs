@@ -20,6 +20,12 @@
 //! (fixed for the request): every track's bytes are read once a pick.
 //! The small networks that give u and q run on the host too.
 //!
+//! A greedy pick ([`HostRequest::best`]) reads those rows in bfloat16
+//! instead (half the bytes: at 100k tracks the rows then fit this
+//! machine's last-level cache), bounds how far each approximate score can
+//! lie from its exact one, and scores exactly only the few tracks within
+//! that bound of the best: it names the very track the exact scores do.
+//!
 //! Through Burn, each pick built and multiplied catalogue-sized operands
 //! (`q·Eᵀ`, `q·E_coldᵀ`, `c·Xᵀ`, the recency product) and, on a GPU, read
 //! the scores back; here a pick reads each row once, on every core, close
@@ -27,8 +33,10 @@
 //! The scores equal the batched forward pass's up to float rounding
 //! (tested: `host_scores_match_the_forward_pass`).
 
+use multiversion::multiversion;
+
 use super::batch::{context, Example, RequestRows};
-use super::features::{Prepared, GLOBAL_FEATURES, RECENCY_FEATURES};
+use super::features::{Prepared, RECENCY_FEATURES};
 use super::training::VaeError;
 use super::weights::{NamedArray, Weights, WeightsError};
 use super::{VaeConfig, CONTEXT};
@@ -134,6 +142,38 @@ pub struct HostScorer {
     /// content tower) in `stride` floats, the feature columns, their
     /// squared norm, padding.
     rows: Vec<f32>,
+    /// `rows` in bfloat16, for the approximate pass of [`HostRequest::best`],
+    /// with the full embedding in place of the cold one for the tracks
+    /// of `half_hot`.
+    half: Vec<u16>,
+    /// Per track: whether its half row holds its full embedding (it was
+    /// played in training, so a request after training has heard it).
+    half_hot: Vec<bool>,
+    /// The largest rounding error and norm of any half row's parts.
+    half_bounds: HalfBounds,
+}
+
+/// Over every track, the largest rounding error `‖x − bf16(x)‖` of a row's
+/// embedding part and of its content part, and the largest norms of both:
+/// what [`HostRequest::best`] needs to bound how far an approximate score
+/// can lie from the exact one.
+#[derive(Debug, Clone, Copy, Default)]
+struct HalfBounds {
+    embedding_error: f32,
+    embedding_norm: f32,
+    content_error: f32,
+    content_norm: f32,
+}
+
+impl HalfBounds {
+    /// Widens the bounds by one row (`split` floats of embedding first).
+    fn include(&mut self, row: &[f32], split: usize) {
+        let (embedding, content) = row.split_at(split);
+        self.embedding_error = self.embedding_error.max(rounding_error(embedding));
+        self.embedding_norm = self.embedding_norm.max(norm(embedding));
+        self.content_error = self.content_error.max(rounding_error(content));
+        self.content_norm = self.content_norm.max(norm(content));
+    }
 }
 
 impl HostScorer {
@@ -180,6 +220,28 @@ impl HostScorer {
         }
         let mut recency = [0.0; RECENCY_FEATURES];
         recency.copy_from_slice(&vector(weights.get("recency")?, RECENCY_FEATURES)?);
+        // The half rows hold what a request after training reads: the full
+        // embedding of every track played in training.
+        let half_hot: Vec<bool> = prepared
+            .has_history
+            .iter()
+            .map(|h| config.model.decoder_embeddings && *h > 0.0)
+            .collect();
+        let mut half_bounds = HalfBounds::default();
+        let mut half = Vec::with_capacity(n * width);
+        let mut row = vec![0.0f32; width];
+        for ((from, e), hot) in rows
+            .chunks_exact(width)
+            .zip(padded.chunks_exact(stride))
+            .zip(&half_hot)
+        {
+            row.copy_from_slice(from);
+            if *hot {
+                row[..stride].copy_from_slice(e);
+            }
+            half_bounds.include(&row, stride);
+            half.extend(row.iter().map(|v| to_bf16(*v)));
+        }
         Ok(Self {
             n,
             dim,
@@ -200,12 +262,16 @@ impl HostScorer {
             similarity_from_u: Dense::from_weights(weights, "similarity_from_u")?,
             embeddings: padded,
             rows,
+            half,
+            half_hot,
+            half_bounds,
         })
     }
 
-    /// Bytes one pick reads: the model's rows and the request's.
+    /// Bytes one pick's pass reads ([`HostRequest::best`]): per track its
+    /// half row and its half recency row.
     pub fn bytes_per_pick(&self) -> usize {
-        self.n * (self.width + LANES) * std::mem::size_of::<f32>()
+        self.n * (self.width + LANES) * std::mem::size_of::<u16>()
     }
 
     fn embedding(&self, t: u32) -> &[f32] {
@@ -242,7 +308,13 @@ impl HostScorer {
                 }
             }
         }
-        let warm = rows.warm.iter().map(|w| *w > 0.0).collect();
+        let warm: Vec<bool> = rows.warm.iter().map(|w| *w > 0.0).collect();
+        let exceptions = (0..n)
+            .filter(|t| (self.embeddings_term && warm[*t]) != self.half_hot[*t])
+            .map(|t| t as u32)
+            .collect();
+        let recency_half: Vec<u16> = recency.iter().map(|v| to_bf16(*v)).collect();
+        let recency_norm = recency.chunks_exact(LANES).map(norm).fold(0.0, f32::max);
         let ctx = if self.context {
             context(example.at)
         } else {
@@ -251,6 +323,13 @@ impl HostScorer {
         let mut request = HostRequest {
             scorer: self,
             recency,
+            recency_half,
+            // Rounding to nearest moves no value by more than 2^-8 of it.
+            recency_error: recency_norm / 256.0 + f32::MIN_POSITIVE,
+            recency_norm,
+            approximate: Vec::new(),
+            exceptions,
+            rechecked: 0,
             adventurousness,
             warm,
             history,
@@ -272,6 +351,20 @@ pub struct HostRequest<'a> {
     scorer: &'a HostScorer,
     /// Per track: the recency features and the popularity, [N, LANES].
     recency: Vec<f32>,
+    /// `recency` in bfloat16, for the approximate pass.
+    recency_half: Vec<u16>,
+    /// The largest rounding error and norm of any recency row.
+    recency_error: f32,
+    recency_norm: f32,
+    /// The approximate pass's scores, kept between picks.
+    approximate: Vec<f32>,
+    /// Tracks whose half row holds another embedding than this request
+    /// reads (heard in training but not before the request's time, or
+    /// heard only since): the pass's scores of them are replaced by exact
+    /// ones.
+    exceptions: Vec<u32>,
+    /// Tracks the last [`HostRequest::best`] scored exactly.
+    rechecked: usize,
     adventurousness: f32,
     /// Per track: whether its learned residual speaks for this request
     /// (then its embedding is the full one, not the row's cold one).
@@ -304,8 +397,9 @@ impl HostRequest<'_> {
         self.last = t;
     }
 
-    /// Scores every track for the seed so far, into `out` (length N).
-    pub fn scores(&self, out: &mut Vec<f32>) {
+    /// The per-pick weights over a model row and a recency row, for the
+    /// seed so far.
+    fn weights(&self) -> PickWeights {
         let s = self.scorer;
         let (d, stride) = (s.dim, s.stride);
         let count = self.count.max(1) as f32;
@@ -318,83 +412,235 @@ impl HostRequest<'_> {
         } else {
             vec![0.0; s.latent]
         };
-        // The per-pick weights over a model row and over a request row.
-        let mut w = vec![0.0f32; s.width];
+        let mut row = vec![0.0f32; s.width];
         let mut constant = 0.0f32;
-        let q: Vec<f32> = if s.embeddings_term {
+        if s.embeddings_term {
             let input: Vec<f32> = [&u[..], &seed_mean, last].concat();
-            s.query.forward(&input).iter().map(|v| v.tanh()).collect()
-        } else {
-            vec![0.0; d]
-        };
-        w[..d].copy_from_slice(&q);
+            for (w, q) in row[..d].iter_mut().zip(s.query.forward(&input)) {
+                *w = q.tanh();
+            }
+        }
         if s.features > 0 {
             let f = s.features as f32;
             let gamma = s.similarity + s.similarity_from_u.forward(&u)[0];
             let centre: Vec<f32> = self.feature_sum.iter().map(|v| v / count).collect();
             let c_sq: f32 = centre.iter().map(|v| v * v).sum();
-            for (wi, c) in w[stride..stride + s.features].iter_mut().zip(&centre) {
+            for (wi, c) in row[stride..stride + s.features].iter_mut().zip(&centre) {
                 *wi = 2.0 * gamma * c / f;
             }
-            w[stride + s.features] = -gamma / f;
+            row[stride + s.features] = -gamma / f;
             constant = -gamma * c_sq / f;
         }
-        let mut wr = [0.0f32; LANES];
+        let mut recency = [0.0f32; LANES];
         if s.recency_term {
             let from_u = s.recency_from_u.forward(&u);
-            for (i, r) in wr.iter_mut().take(RECENCY_FEATURES).enumerate() {
+            for (i, r) in recency.iter_mut().take(RECENCY_FEATURES).enumerate() {
                 *r = s.recency[i] + from_u[i];
             }
         }
-        wr[LANES - 1] = -self.adventurousness;
+        recency[LANES - 1] = -self.adventurousness;
+        PickWeights {
+            row,
+            recency,
+            constant,
+        }
+    }
 
+    /// Whether track `t`'s embedding term reads its full embedding (the
+    /// request heard it) rather than the row's cold one.
+    #[inline(always)]
+    fn hot(&self, t: usize) -> bool {
+        self.scorer.embeddings_term && self.warm[t]
+    }
+
+    /// Track `t`'s exact score: the same arithmetic, in the same order, as
+    /// [`scores`](Self::scores) does for it.
+    fn exact(&self, t: usize, w: &PickWeights) -> f32 {
+        let s = self.scorer;
+        let row = &s.rows[t * s.width..][..s.width];
+        let (cold, content) = row.split_at(s.stride);
+        let embedding = if self.hot(t) {
+            &s.embeddings[t * s.stride..][..s.stride]
+        } else {
+            cold
+        };
+        w.score(embedding, content, &self.recency[t * LANES..][..LANES])
+    }
+
+    /// Scores every track for the seed so far, into `out` (length N).
+    pub fn scores(&self, out: &mut Vec<f32>) {
+        let s = self.scorer;
+        let stride = s.stride;
+        let w = self.weights();
         out.clear();
         out.resize(s.n, 0.0);
-        let threads = threads_for(s.n);
-        let per = s.n.div_ceil(threads).max(1);
         // A warm track's embedding term reads its full embedding instead
         // of the row's cold one: each track's bytes are read once either way.
-        let (w_embedding, w_content) = w.split_at(stride);
-        let warm_term = s.embeddings_term;
-        let pass = |from: usize, out: &mut [f32]| {
+        parallel(out, |from, out| {
             let len = out.len();
             let rows = &s.rows[from * s.width..][..len * s.width];
             let rec = &self.recency[from * LANES..][..len * LANES];
             let full = &s.embeddings[from * stride..][..len * stride];
-            let warm = &self.warm[from..][..len];
-            for ((((o, row), r), e), hot) in out
-                .iter_mut()
+            for ((((t, o), row), r), e) in (from..)
+                .zip(out.iter_mut())
                 .zip(rows.chunks_exact(s.width))
                 .zip(rec.chunks_exact(LANES))
                 .zip(full.chunks_exact(stride))
-                .zip(warm)
             {
                 let (cold, content) = row.split_at(stride);
-                let embedding = if *hot && warm_term { e } else { cold };
-                // One accumulator for the three products, summed once.
-                let mut acc = [0.0f32; LANES];
-                accumulate(&mut acc, embedding, w_embedding);
-                accumulate(&mut acc, content, w_content);
-                accumulate(&mut acc, r, &wr);
-                *o = acc.iter().sum::<f32>() + constant;
+                *o = w.score(if self.hot(t) { e } else { cold }, content, r);
             }
-        };
-        if threads == 1 {
-            pass(0, out);
-        } else {
-            std::thread::scope(|scope| {
-                let mut chunks = out.chunks_mut(per).enumerate();
-                let first = chunks.next();
-                for (i, chunk) in chunks {
-                    let pass = &pass;
-                    scope.spawn(move || pass(i * per, chunk));
-                }
-                if let Some((_, chunk)) = first {
-                    pass(0, chunk);
-                }
-            });
-        }
+        });
     }
+
+    /// The best-scoring track among those `allowed` for the seed so far:
+    /// exactly the track that the greatest of [`scores`](Self::scores)
+    /// names (the last of equal ones), for about half the memory traffic.
+    ///
+    /// The pass reads the rows in bfloat16 (half the bytes: a 100k-track
+    /// catalogue's rows then fit the last-level cache where the exact ones
+    /// do not). Each approximate score lies within a bound `E` of the exact
+    /// one, from the rows' largest rounding errors and the float rounding
+    /// of both passes (Cauchy–Schwarz, per part of the row), so the exact
+    /// winner is among the tracks within `2E` of the best approximate
+    /// score; those few are scored exactly, from the f32 rows.
+    ///
+    /// `allowed` is a trait object so that the pass is compiled (and
+    /// optimised) here, whoever calls it; it is asked only about tracks
+    /// that would raise the best score so far and about the few rechecked.
+    pub fn best(&mut self, allowed: &dyn Fn(usize) -> bool) -> Option<u32> {
+        let s = self.scorer;
+        let w = self.weights();
+        let width = s.width;
+        let mut approximate = std::mem::take(&mut self.approximate);
+        approximate.clear();
+        approximate.resize(s.n, 0.0);
+        parallel(&mut approximate, |from, out| {
+            let len = out.len();
+            approximate_scores(
+                &s.half[from * width..][..len * width],
+                &self.recency_half[from * LANES..][..len * LANES],
+                &w,
+                out,
+            );
+        });
+        for t in &self.exceptions {
+            approximate[*t as usize] = self.exact(*t as usize, &w);
+        }
+        let bound = self.bound(&w);
+        // The best allowed approximate score (the closure runs only for
+        // tracks that would raise it).
+        let mut top = f32::NEG_INFINITY;
+        for (t, a) in approximate.iter().enumerate() {
+            if *a > top && allowed(t) {
+                top = *a;
+            }
+        }
+        let floor = top - 2.0 * bound;
+        let mut best: Option<(u32, f32)> = None;
+        self.rechecked = 0;
+        if top.is_finite() {
+            for (t, a) in approximate.iter().enumerate() {
+                if *a >= floor && allowed(t) {
+                    self.rechecked += 1;
+                    let exact = self.exact(t, &w);
+                    if exact.is_finite() && best.is_none_or(|(_, b)| exact >= b) {
+                        best = Some((t as u32, exact));
+                    }
+                }
+            }
+        }
+        self.approximate = approximate;
+        best.map(|(t, _)| t)
+    }
+
+    /// How many tracks the last [`best`](Self::best) scored exactly.
+    pub fn rechecked(&self) -> usize {
+        self.rechecked
+    }
+
+    /// How far any track's approximate score can lie from its exact one
+    /// under `w`: the half rows' rounding errors (`|w·δ| ≤ ‖w‖‖δ‖` for each
+    /// part of a row) plus the f32 rounding of either pass, at most
+    /// `n·ε/2` of the terms' magnitude for `n` terms, over both passes.
+    fn bound(&self, w: &PickWeights) -> f32 {
+        let s = self.scorer;
+        let h = s.half_bounds;
+        let (we, wc) = w.row.split_at(s.stride);
+        let (we, wc, wr) = (norm(we), norm(wc), norm(&w.recency));
+        let rounding = (s.width + 2 * LANES) as f32 * f32::EPSILON;
+        let magnitude = we * (h.embedding_norm + h.embedding_error)
+            + wc * (h.content_norm + h.content_error)
+            + wr * (self.recency_norm + self.recency_error)
+            + w.constant.abs();
+        we * h.embedding_error
+            + wc * h.content_error
+            + wr * self.recency_error
+            + rounding * magnitude
+    }
+}
+
+/// One pick's weights: over a model row (embedding part, content part),
+/// over a recency row, and the constant every score shares.
+struct PickWeights {
+    row: Vec<f32>,
+    recency: [f32; LANES],
+    constant: f32,
+}
+
+impl PickWeights {
+    /// One track's exact score from its row's parts.
+    #[inline(always)]
+    fn score(&self, embedding: &[f32], content: &[f32], recency: &[f32]) -> f32 {
+        let (w_embedding, w_content) = self.row.split_at(embedding.len());
+        // One accumulator for the three products, summed once.
+        let mut acc = [0.0f32; LANES];
+        accumulate(&mut acc, embedding, w_embedding);
+        accumulate(&mut acc, content, w_content);
+        accumulate(&mut acc, recency, &self.recency);
+        acc.iter().sum::<f32>() + self.constant
+    }
+}
+
+/// The approximate pass over half rows `rows` ([len, width]) and half
+/// recency rows `recency` ([len, LANES]) into `out` (len): compiled for
+/// the widest vectors the processor offers (chosen when first called).
+#[multiversion(targets("x86_64+avx2", "aarch64+neon"))]
+fn approximate_scores(rows: &[u16], recency: &[u16], w: &PickWeights, out: &mut [f32]) {
+    let width = w.row.len();
+    for ((o, row), r) in out
+        .iter_mut()
+        .zip(rows.chunks_exact(width))
+        .zip(recency.chunks_exact(LANES))
+    {
+        let mut acc = [0.0f32; LANES];
+        accumulate_half(&mut acc, row, &w.row);
+        accumulate_half(&mut acc, r, &w.recency);
+        *o = acc.iter().sum::<f32>() + w.constant;
+    }
+}
+
+/// Runs `pass(first track, its part of out)` over `out`, split across
+/// [`threads_for`] threads.
+fn parallel(out: &mut [f32], pass: impl Fn(usize, &mut [f32]) + Sync) {
+    let n = out.len();
+    let threads = threads_for(n);
+    if threads == 1 {
+        pass(0, out);
+        return;
+    }
+    let per = n.div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let pass = &pass;
+        let mut chunks = out.chunks_mut(per).enumerate();
+        let first = chunks.next();
+        for (i, chunk) in chunks {
+            scope.spawn(move || pass(i * per, chunk));
+        }
+        if let Some((_, chunk)) = first {
+            pass(0, chunk);
+        }
+    });
 }
 
 /// Threads that score one pick of a catalogue of `tracks`.
@@ -420,6 +666,44 @@ fn accumulate(acc: &mut [f32; LANES], a: &[f32], b: &[f32]) {
     }
 }
 
+/// [`accumulate`] over bfloat16 values `a`: each widened to f32 exactly
+/// (its bits are an f32's top half), which the compiler vectorises.
+#[inline(always)]
+fn accumulate_half(acc: &mut [f32; LANES], a: &[u16], b: &[f32]) {
+    for (x, y) in a.chunks_exact(LANES).zip(b.chunks_exact(LANES)) {
+        for i in 0..LANES {
+            acc[i] += from_bf16(x[i]) * y[i];
+        }
+    }
+}
+
+/// `x` in bfloat16, rounded to nearest, ties to even (finite values only:
+/// every value a model row holds).
+fn to_bf16(x: f32) -> u16 {
+    let bits = x.to_bits();
+    let round = 0x7fff + ((bits >> 16) & 1);
+    (bits.wrapping_add(round) >> 16) as u16
+}
+
+#[inline(always)]
+fn from_bf16(x: u16) -> f32 {
+    f32::from_bits(u32::from(x) << 16)
+}
+
+/// The Euclidean norm.
+fn norm(x: &[f32]) -> f32 {
+    x.iter().map(|v| v * v).sum::<f32>().sqrt()
+}
+
+/// `‖x − bf16(x)‖`, rounded up a little (it bounds an error).
+fn rounding_error(x: &[f32]) -> f32 {
+    let sq: f64 = x
+        .iter()
+        .map(|v| f64::from(v - from_bf16(to_bf16(*v))).powi(2))
+        .sum();
+    (sq.sqrt() * (1.0 + 1e-6)) as f32
+}
+
 /// Sums `buffer` on `threads` threads, in the pass's blocks: the least
 /// time a pass over that much memory can take (`bench complete`'s floor).
 pub fn read_all(buffer: &[f32], threads: usize) -> f32 {
@@ -442,12 +726,30 @@ pub fn read_all(buffer: &[f32], threads: usize) -> f32 {
     })
 }
 
-/// Per track, what adventurousness discounts: the all-time popularity
-/// (log of all plays), right after training.
-pub fn popularity(prepared: &Prepared) -> Vec<f32> {
-    prepared
-        .global_at(None, None)
-        .chunks(GLOBAL_FEATURES)
-        .map(|f| f[2])
-        .collect()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bfloat16_rounds_to_nearest_and_bounds_its_error() {
+        assert_eq!(to_bf16(1.0), 0x3f80);
+        assert_eq!(from_bf16(to_bf16(-2.5)), -2.5);
+        // 1 + 2^-8 lies halfway between 1 and 1 + 2^-7: ties go to even.
+        assert_eq!(from_bf16(to_bf16(1.0 + 1.0 / 256.0)), 1.0);
+        assert_eq!(from_bf16(to_bf16(1.0 + 3.0 / 256.0)), 1.0 + 4.0 / 256.0);
+        let values: Vec<f32> = (0..10_000)
+            .map(|i| ((i as f32) * 0.7351).sin() * 37.0)
+            .collect();
+        for v in &values {
+            let error = (v - from_bf16(to_bf16(*v))).abs();
+            assert!(error <= v.abs() / 256.0, "{v}: {error}");
+        }
+        let direct: f32 = values
+            .iter()
+            .map(|v| (v - from_bf16(to_bf16(*v))).powi(2))
+            .sum::<f32>()
+            .sqrt();
+        assert!(rounding_error(&values) >= direct * 0.999_99);
+        assert!(rounding_error(&values) <= norm(&values) / 256.0);
+    }
 }
