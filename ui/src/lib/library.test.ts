@@ -73,6 +73,27 @@ describe("library table logic", () => {
     expect(search(index, "song")).toBe(search(index, "song "));
   });
 
+  it("matches a plain substring search for every word, one-character words and other scripts included", () => {
+    const names = ["Café del Mar", "Sigur Rós", "AC/DC", "Björk", "Ólafur Arnalds", "múm", "2 Many DJs", "Boards of Canada", "Nils Frahm", "雅-mix"];
+    const varied = Array.from({ length: 3_000 }, (_, i) =>
+      track(i, { title: `${names[i % names.length]} ${i}`, artist: names[(i * 7) % names.length], genre: i % 4 ? null : "Post-Rock" }),
+    );
+    const plain = (q: string) => {
+      const words = q.toLowerCase().split(/\s+/).filter(Boolean);
+      return varied
+        .filter((t) => {
+          const text = [t.title, t.artist, t.album, t.album_artist ?? "", t.genre ?? ""].join("\u0000").toLowerCase();
+          return words.every((w) => text.includes(w));
+        })
+        .map((t) => t.id);
+    };
+    const index = searchIndex(varied);
+    for (const q of ["é", "ó", "ós", "rós 1", "/", "ac/", "雅", "-", "post-", "0", "1 2", "z", "q", "b 9", "björk 12", "múm", "m", "mú", "múm 3", "x 雅", ""]) {
+      expect(search(index, q).map((t) => t.id), q).toEqual(plain(q));
+      expect(search(searchIndex(varied), q).map((t) => t.id), `${q} (fresh)`).toEqual(plain(q));
+    }
+  });
+
   it("sorts by tempo both ways and keeps the input untouched", () => {
     const up = sortTracks(many, { key: "tempo", ascending: true });
     const down = sortTracks(many, { key: "tempo", ascending: false });

@@ -34,13 +34,80 @@ export interface SearchIndex {
   tracks: LibraryRow[];
   /** Per track: its title, artists, album and genre, lowercased. */
   text: string[];
+  /** Per track, two words of bits: which characters its text holds
+   * ([`charBit`]); a word's characters must all be there before the text
+   * is searched, and a one-letter word of a–z or 0–9 needs nothing more. */
+  chars: Int32Array;
   /** The last answer (positions in `tracks`), which a query that only
    * adds to it narrows instead of searching the whole list again. */
-  last: { words: string[]; hits: Uint32Array; rows: LibraryRow[] } | null;
+  last: { words: string[]; hits: Int32Array; rows: LibraryRow[] } | null;
 }
 
 export function searchIndex(tracks: LibraryRow[]): SearchIndex {
-  return { tracks, text: tracks.map(haystack), last: null };
+  const text = tracks.map(haystack);
+  const chars = new Int32Array(text.length * 2);
+  text.forEach((t, i) => {
+    let low = 0;
+    let high = 0;
+    for (let c = 0; c < t.length; c++) {
+      const bit = charBit(t.charCodeAt(c));
+      if (bit < 32) low |= 1 << bit;
+      else high |= 1 << (bit - 32);
+    }
+    chars[2 * i] = low;
+    chars[2 * i + 1] = high;
+  });
+  return { tracks, text, chars, last: null };
+}
+
+/** A character's bit: a–z and 0–9 one each (0–35), any other shares one
+ * of the 28 left. */
+function charBit(code: number): number {
+  if (code >= 97 && code <= 122) return code - 97;
+  if (code >= 48 && code <= 57) return code - 48 + 26;
+  return 36 + (code % 28);
+}
+
+/** A word's characters as [`SearchIndex.chars`] holds them, and whether
+ * they alone decide a match (one letter or digit). */
+function wordBits(word: string): { low: number; high: number; exact: boolean } {
+  let low = 0;
+  let high = 0;
+  for (let c = 0; c < word.length; c++) {
+    const bit = charBit(word.charCodeAt(c));
+    if (bit < 32) low |= 1 << bit;
+    else high |= 1 << (bit - 32);
+  }
+  return { low, high, exact: word.length === 1 && charBit(word.charCodeAt(0)) < 36 };
+}
+
+/** Writes to `hits` the tracks of `order` (all of them for null) whose
+ * text holds the characters `low` and `high` and every word of `search`;
+ * returns how many. One loop per number of words, so each stays simple
+ * for the JIT. */
+function matching(index: SearchIndex, order: Int32Array | null, low: number, high: number, search: string[], hits: Int32Array): number {
+  const { text, chars } = index;
+  const from = hits.length;
+  let found = 0;
+  const holds = (i: number) => (chars[2 * i] & low) === low && (chars[2 * i + 1] & high) === high;
+  if (search.length === 0) {
+    for (let c = 0; c < from; c++) {
+      const i = order === null ? c : order[c];
+      if (holds(i)) hits[found++] = i;
+    }
+  } else if (search.length === 1) {
+    const w = search[0];
+    for (let c = 0; c < from; c++) {
+      const i = order === null ? c : order[c];
+      if (holds(i) && text[i].includes(w)) hits[found++] = i;
+    }
+  } else {
+    for (let c = 0; c < from; c++) {
+      const i = order === null ? c : order[c];
+      if (holds(i) && search.every((w) => text[i].includes(w))) hits[found++] = i;
+    }
+  }
+  return found;
 }
 
 /** Whether every track matching `words` also matched `before`: each
@@ -59,27 +126,20 @@ export function search(index: SearchIndex, query: string): LibraryRow[] {
     index.last = null;
     return index.tracks;
   }
-  const { text, tracks, last } = index;
+  const { tracks, last } = index;
   const narrowing = last !== null && refines(words, last.words);
   // Words the last answer already holds need no second look.
   const check = narrowing ? words.filter((w) => !last.words.includes(w)) : words;
-  const from = narrowing ? last.hits.length : tracks.length;
-  const hits = new Uint32Array(from);
-  let found = 0;
-  for (let c = 0; c < from; c++) {
-    const i = narrowing ? last.hits[c] : c;
-    const t = text[i];
-    let all = true;
-    for (const w of check) {
-      if (!t.includes(w)) {
-        all = false;
-        break;
-      }
-    }
-    if (all) hits[found++] = i;
-  }
+  const bits = check.map(wordBits);
+  // Every word's characters, and the words their characters do not decide.
+  const low = bits.reduce((m, b) => m | b.low, 0);
+  const high = bits.reduce((m, b) => m | b.high, 0);
+  const search = check.filter((_, k) => !bits[k].exact);
+  const order = narrowing ? last.hits : null;
+  const hits = new Int32Array(order === null ? tracks.length : order.length);
+  const found = matching(index, order, low, high, search, hits);
   let rows: LibraryRow[];
-  if (narrowing && found === from) {
+  if (narrowing && found === hits.length) {
     rows = last.rows;
   } else {
     rows = new Array<LibraryRow>(found);
