@@ -47,13 +47,7 @@ export function searchIndex(tracks: LibraryRow[]): SearchIndex {
   const text = tracks.map(haystack);
   const chars = new Int32Array(text.length * 2);
   text.forEach((t, i) => {
-    let low = 0;
-    let high = 0;
-    for (let c = 0; c < t.length; c++) {
-      const bit = charBit(t.charCodeAt(c));
-      if (bit < 32) low |= 1 << bit;
-      else high |= 1 << (bit - 32);
-    }
+    const { low, high } = charMask(t);
     chars[2 * i] = low;
     chars[2 * i + 1] = high;
   });
@@ -71,14 +65,19 @@ function charBit(code: number): number {
 /** A word's characters as [`SearchIndex.chars`] holds them, and whether
  * they alone decide a match (one letter or digit). */
 function wordBits(word: string): { low: number; high: number; exact: boolean } {
+  return { ...charMask(word), exact: word.length === 1 && charBit(word.charCodeAt(0)) < 36 };
+}
+
+/** The [`charBit`]s of every character of `s`, in two 32-bit words. */
+function charMask(s: string): { low: number; high: number } {
   let low = 0;
   let high = 0;
-  for (let c = 0; c < word.length; c++) {
-    const bit = charBit(word.charCodeAt(c));
+  for (let c = 0; c < s.length; c++) {
+    const bit = charBit(s.charCodeAt(c));
     if (bit < 32) low |= 1 << bit;
     else high |= 1 << (bit - 32);
   }
-  return { low, high, exact: word.length === 1 && charBit(word.charCodeAt(0)) < 36 };
+  return { low, high };
 }
 
 /** Writes to `hits` the tracks of `order` (all of them for null) whose
