@@ -138,11 +138,19 @@ fn watcher_reaction(db_path: &Path, library: &Path, beside: &Path) -> Result<f64
     let ignore = db_path
         .parent()
         .map_or_else(PathBuf::new, |p| p.join("none"));
+    // As the app does for the watcher's rescans: reported once the
+    // library is written, before the database's backup.
     let mut watcher = LibraryWatcher::start(watch::SETTLE, ignore, move |roots| {
         let cancel = AtomicBool::new(false);
-        let report = Db::open(&path)
-            .and_then(|db| scan::scan(&db, &roots, &ScanOptions::default(), &cancel, |_| {}));
-        let _ = sender.send(report);
+        let sent = |report: &ScanReport| {
+            let _ = sender.send(Ok(report.clone()));
+        };
+        let result = Db::open(&path).and_then(|db| {
+            scan::scan_then_back_up(&db, &roots, &ScanOptions::default(), &cancel, |_| {}, sent)
+        });
+        if let Err(err) = result {
+            let _ = sender.send(Err(err));
+        }
     })?;
     if let Some((folder, err)) = watcher.sync(&[library.to_path_buf()]).into_iter().next() {
         return Err(Error::Failed(format!(

@@ -132,13 +132,16 @@ impl Core {
     /// Rescans the library on a connection of its own, so the app can keep
     /// reading the database (WAL) while a long scan writes. `scope` limits
     /// the scan to folders inside the library (what the folder watcher saw
-    /// change); `None` rescans every library folder.
+    /// change); `None` rescans every library folder. `scanned` gets the
+    /// report once the library is written, before the database's backup
+    /// ([`scan::scan_then_back_up`]).
     pub fn scan_library(
         paths: &AppPaths,
         scope: Option<&[PathBuf]>,
         options: &scan::ScanOptions,
         cancel: &AtomicBool,
         progress: impl FnMut(&scan::ScanProgress),
+        scanned: impl FnOnce(&scan::ScanReport),
     ) -> Result<scan::ScanReport> {
         let db = Db::open(&paths.database)?;
         let library: Vec<PathBuf> = db
@@ -154,7 +157,7 @@ impl Core {
                 .cloned()
                 .collect(),
         };
-        scan::scan(&db, &folders, options, cancel, progress)
+        scan::scan_then_back_up(&db, &folders, options, cancel, progress, scanned)
     }
 
     /// Every library folder with its current summary.

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::Services;
-use crate::scan::ScanOptions;
+use crate::scan::{ScanOptions, ScanReport};
 use crate::watch;
 use crate::{Core, CoreEvent};
 
@@ -80,6 +80,16 @@ impl Services {
     fn scan_claimed(self: &Arc<Self>, scope: Option<Vec<PathBuf>>, cancel: &AtomicBool) {
         let mut last = Instant::now() - PROGRESS_EVERY;
         let options = ScanOptions::default();
+        // A rescan of a few folders (what the watcher saw change) is
+        // reported as soon as the library is written, before the backup of
+        // the whole database; a whole-library scan once its backup is made.
+        let scoped = scope.is_some();
+        let finished = |report: &ScanReport| {
+            self.invalidate_genie();
+            self.emit(CoreEvent::ScanFinished {
+                report: report.clone(),
+            });
+        };
         let result = Core::scan_library(
             &self.paths,
             scope.as_deref(),
@@ -93,12 +103,18 @@ impl Services {
                     });
                 }
             },
+            |report| {
+                if scoped {
+                    finished(report);
+                }
+            },
         );
         self.scan.release();
         match result {
             Ok(report) => {
-                self.invalidate_genie();
-                self.emit(CoreEvent::ScanFinished { report });
+                if !scoped {
+                    finished(&report);
+                }
                 self.listen_then_train();
             }
             Err(err) => self.emit(CoreEvent::ScanFailed {
