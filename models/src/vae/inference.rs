@@ -158,12 +158,7 @@ impl TrainedVae {
     /// push the pick, score again (for the benchmark's per-pick figures).
     pub fn pick_scorer(&self, query: &Query<'_>, adventurousness: f32) -> HostRequest<'_> {
         let example = Example::query(query.seed, query.user, query.timestamp);
-        self.host.request(
-            &self.prepared,
-            &example,
-            self.prepared.popularity(),
-            adventurousness,
-        )
+        self.host.request(&self.prepared, &example, adventurousness)
     }
 
     /// Continues `query.seed` by `k` tracks, one at a time: each chosen track

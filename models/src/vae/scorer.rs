@@ -21,8 +21,7 @@
 //! The small networks that give u and q run on the host too.
 //!
 //! A greedy pick ([`HostRequest::best`]) reads those rows in bfloat16
-//! instead (half the bytes: at 100k tracks the rows then fit this
-//! machine's last-level cache), bounds how far each approximate score can
+//! instead (half the bytes), bounds how far each approximate score can
 //! lie from its exact one, and scores exactly only the few tracks within
 //! that bound of the best: it names the very track the exact scores do.
 //!
@@ -281,14 +280,14 @@ impl HostScorer {
 
     /// A request to continue `seed` (what it knows of the listener and the
     /// time is fixed; the seed grows with [`HostRequest::push`]).
-    /// `popularity` is per track what `adventurousness` discounts.
+    /// `adventurousness` discounts each track's [`Prepared::popularity`].
     pub fn request(
         &self,
         prepared: &Prepared,
         example: &Example<'_>,
-        popularity: &[f32],
         adventurousness: f32,
     ) -> HostRequest<'_> {
+        let popularity = prepared.popularity();
         let n = self.n;
         let mut rows = RequestRows::with_capacity(1, n);
         rows.push(prepared, example, None, None, None);
@@ -309,10 +308,6 @@ impl HostScorer {
             }
         }
         let warm: Vec<bool> = rows.warm.iter().map(|w| *w > 0.0).collect();
-        let exceptions = (0..n)
-            .filter(|t| (self.embeddings_term && warm[*t]) != self.half_hot[*t])
-            .map(|t| t as u32)
-            .collect();
         let recency_half: Vec<u16> = recency.iter().map(|v| to_bf16(*v)).collect();
         let recency_norm = recency.chunks_exact(LANES).map(norm).fold(0.0, f32::max);
         let ctx = if self.context {
@@ -328,7 +323,7 @@ impl HostScorer {
             recency_error: recency_norm / 256.0 + f32::MIN_POSITIVE,
             recency_norm,
             approximate: Vec::new(),
-            exceptions,
+            exceptions: Vec::new(),
             rechecked: 0,
             adventurousness,
             warm,
@@ -339,6 +334,10 @@ impl HostScorer {
             count: 0,
             last: 0,
         };
+        request.exceptions = (0..n)
+            .filter(|t| request.hot(*t) != self.half_hot[*t])
+            .map(|t| t as u32)
+            .collect();
         for &t in example.seed {
             request.push(t);
         }
@@ -497,9 +496,9 @@ impl HostRequest<'_> {
     /// exactly the track that the greatest of [`scores`](Self::scores)
     /// names (the last of equal ones), for about half the memory traffic.
     ///
-    /// The pass reads the rows in bfloat16 (half the bytes: a 100k-track
-    /// catalogue's rows then fit the last-level cache where the exact ones
-    /// do not). Each approximate score lies within a bound `E` of the exact
+    /// The pass reads the rows in bfloat16 (half the bytes of the exact
+    /// pass, which also reads heard tracks' full embeddings beside their
+    /// rows). Each approximate score lies within a bound `E` of the exact
     /// one, from the rows' largest rounding errors and the float rounding
     /// of both passes (Cauchy–Schwarz, per part of the row), so the exact
     /// winner is among the tracks within `2E` of the best approximate
