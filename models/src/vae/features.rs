@@ -32,6 +32,9 @@ pub const RECENCY_FEATURES: usize = GLOBAL_FEATURES + USER_FEATURES;
 /// The decayed sums kept in the weekly snapshots (the first three global
 /// features, before the log).
 const SUMS: usize = 3;
+/// When a play of a playlist without a time (an album, a folder) counts as
+/// played: long enough ago that its decayed sums are 0.
+const UNTIMED_AT: i64 = 0;
 
 /// 0.5^(age / half-life) for an age in seconds; a negative age counts as 0.
 pub fn decay(age_s: i64, half_life_s: f64) -> f32 {
@@ -98,6 +101,45 @@ fn online_play(p: &(i64, Option<String>, u32)) -> Play {
     }
 }
 
+/// The raw global sums of the timed plays strictly before `at`, decayed
+/// to it, for the tracks played by then (ascending; the others' are 0).
+#[derive(Debug, Clone)]
+struct Snapshot {
+    at: i64,
+    tracks: Vec<u32>,
+    /// [tracks, SUMS], row-major.
+    sums: Vec<f32>,
+}
+
+impl Snapshot {
+    /// The snapshot at `at` of the dense sums `all` ([N, SUMS]).
+    fn new(at: i64, all: &[f32]) -> Self {
+        let mut tracks = Vec::new();
+        let mut sums = Vec::new();
+        for (t, row) in all.chunks_exact(SUMS).enumerate() {
+            if row.iter().any(|s| *s != 0.0) {
+                tracks.push(t as u32);
+                sums.extend_from_slice(row);
+            }
+        }
+        Self { at, tracks, sums }
+    }
+
+    /// Adds the sums, decayed on to `t`, to the dense `sums` ([N, SUMS]).
+    fn add_decayed_to(&self, t: i64, sums: &mut [f32]) {
+        let (short, long) = (
+            decay(t - self.at, SHORT_HALF_LIFE_S),
+            decay(t - self.at, LONG_HALF_LIFE_S),
+        );
+        for (track, row) in self.tracks.iter().zip(self.sums.chunks_exact(SUMS)) {
+            let to = &mut sums[*track as usize * SUMS..][..SUMS];
+            to[0] += row[0] * short;
+            to[1] += row[1] * long;
+            to[2] += row[2];
+        }
+    }
+}
+
 /// Everything precomputed from the catalogue and the training playlists.
 #[derive(Debug, Clone)]
 pub struct Prepared {
@@ -120,12 +162,20 @@ pub struct Prepared {
     pub neighbour_idx: Vec<u32>,
     pub neighbour_w: Vec<f32>,
     pub neighbours: usize,
-    /// Weekly snapshots of the raw (pre-log) global sums: (time, sums of
-    /// plays strictly before it, decayed to it; row-major [N, SUMS]).
-    snapshots: Vec<(i64, Vec<f32>)>,
-    /// Every training play, by time.
+    /// Weekly snapshots of the timed plays' raw (pre-log) global sums,
+    /// from the first timed play on.
+    snapshots: Vec<Snapshot>,
+    /// Every training play of a timed playlist, by time.
     plays: Vec<Play>,
-    /// Time of each track's first training play (`i64::MAX`: none).
+    /// Every play of a playlist without a time (an album, a folder, a
+    /// playlist of the listener's): they count as played at
+    /// [`UNTIMED_AT`], so they add to a track's plays but barely to its
+    /// decayed ones. Kept apart from the timed plays: a library's albums
+    /// would otherwise make the snapshots start at 1970.
+    untimed: Vec<Play>,
+    /// Per track, how many of `untimed` are of it.
+    untimed_count: Vec<f32>,
+    /// Time of each track's first timed training play (`i64::MAX`: none).
     first_play: Vec<i64>,
     /// The global features when no playlist has a timestamp (plain counts,
     /// log1p), computed once.
@@ -189,20 +239,27 @@ impl Prepared {
 
         let mut has_history = vec![0.0; n];
         let mut plays: Vec<Play> = Vec::new();
+        let mut untimed: Vec<Play> = Vec::new();
+        let mut untimed_count = vec![0.0f32; n];
         let mut user_plays: HashMap<String, Vec<Play>> = HashMap::new();
         let mut first_play = vec![i64::MAX; n];
         for (list, p) in train.iter().enumerate() {
-            let at = p.timestamp.unwrap_or(0);
+            let at = p.timestamp.unwrap_or(UNTIMED_AT);
             for (pos, &track) in p.tracks.iter().enumerate() {
                 has_history[track as usize] = 1.0;
-                first_play[track as usize] = first_play[track as usize].min(at);
                 let play = Play {
                     at,
                     track,
                     list: list as u32,
                     pos: pos as u32,
                 };
-                plays.push(play);
+                if p.timestamp.is_some() {
+                    first_play[track as usize] = first_play[track as usize].min(at);
+                    plays.push(play);
+                } else {
+                    untimed_count[track as usize] += 1.0;
+                    untimed.push(play);
+                }
                 if let Some(u) = &p.user {
                     user_plays.entry(u.clone()).or_default().push(play);
                 }
@@ -219,21 +276,22 @@ impl Prepared {
         // Weekly snapshots of the raw global sums; a request's features are
         // the latest snapshot before it, decayed to its time, plus the plays
         // in between, so every example sees exactly the plays before it.
+        // Only tracks played by then have a row in a snapshot, so the
+        // snapshots of a long history over a big library stay small.
         let mut snapshots = Vec::new();
         if let (Some(first), Some(last)) = (plays.first().map(|p| p.at), end) {
             let mut at = first;
             while at <= last + SNAPSHOT_S {
-                snapshots.push((at, global_raw(n, &plays, at, at)));
+                snapshots.push(Snapshot::new(at, &global_raw(n, &plays, at, at)));
                 at += SNAPSHOT_S;
             }
         }
+        // Without a timed playlist every play is untimed, and each of the
+        // sums is its plain count.
         let untimed_counts = if end.is_none() {
-            let sums = global_raw(n, &plays, i64::MAX, 0);
             let mut f = vec![0.0; n * GLOBAL_FEATURES];
-            for (row, sums) in f.chunks_mut(GLOBAL_FEATURES).zip(sums.chunks(SUMS)) {
-                for (x, s) in row.iter_mut().zip(sums) {
-                    *x = s.ln_1p();
-                }
+            for (row, c) in f.chunks_mut(GLOBAL_FEATURES).zip(&untimed_count) {
+                row[..SUMS].fill(c.ln_1p());
             }
             f
         } else {
@@ -254,6 +312,8 @@ impl Prepared {
             snapshots,
             untimed_counts,
             plays,
+            untimed,
+            untimed_count,
             first_play,
             online: Vec::new(),
             end,
@@ -296,23 +356,44 @@ impl Prepared {
         };
         // The latest snapshot the request may see whole.
         let whole = view.map_or(t, |v| v.cutoff.min(t));
-        let (from, mut sums) = match self.snapshots.iter().rev().find(|(s, _)| *s <= whole) {
-            Some((s, sums)) => (*s, sums.clone()),
-            None => (i64::MIN, vec![0.0; n * SUMS]),
-        };
-        if from > i64::MIN {
-            let (short, long) = (
-                decay(t - from, SHORT_HALF_LIFE_S),
-                decay(t - from, LONG_HALF_LIFE_S),
-            );
-            for f in sums.chunks_mut(SUMS) {
-                f[0] *= short;
-                f[1] *= long;
+        let mut sums = vec![0.0f32; n * SUMS];
+        let mut first = vec![i64::MAX; n];
+        let mut last = vec![i64::MIN; n];
+        // The untimed plays: when the request sees all of them (always, but
+        // for a request or cutoff at 1970), each track's count of them at
+        // once; otherwise one by one.
+        let untimed_whole = UNTIMED_AT < whole;
+        if untimed_whole && !self.untimed.is_empty() {
+            let age = t - UNTIMED_AT;
+            let (short, long) = (decay(age, SHORT_HALF_LIFE_S), decay(age, LONG_HALF_LIFE_S));
+            let just = age <= JUST_WINDOW_S;
+            for (i, c) in self.untimed_count.iter().enumerate() {
+                if *c > 0.0 {
+                    sums[i * SUMS..(i + 1) * SUMS].copy_from_slice(&[c * short, c * long, *c]);
+                    first[i] = UNTIMED_AT;
+                    if just {
+                        last[i] = UNTIMED_AT;
+                    }
+                }
+            }
+        } else if UNTIMED_AT < t {
+            for p in self.untimed.iter().filter(|p| sees(view, p)) {
+                add_play(&mut sums[p.track as usize * SUMS..], t - p.at);
+                first[p.track as usize] = UNTIMED_AT;
+                if t - p.at <= JUST_WINDOW_S {
+                    last[p.track as usize] = UNTIMED_AT;
+                }
             }
         }
+        let from = match self.snapshots.iter().rev().find(|s| s.at <= whole) {
+            Some(s) => {
+                s.add_decayed_to(t, &mut sums);
+                s.at
+            }
+            None => i64::MIN,
+        };
         // Plays since the snapshot: the training plays the view shows, and
         // every online play (online plays are never in a snapshot).
-        let mut first = vec![i64::MAX; n];
         let online = self.online_between(from, t).iter();
         let since = self.trained_seen(from, t, view).chain(
             online
@@ -324,7 +405,6 @@ impl Prepared {
             let f = &mut first[p.track as usize];
             *f = (*f).min(p.at);
         }
-        let mut last = vec![i64::MIN; n];
         let recent = self.trained_seen(t - JUST_WINDOW_S, t, view).chain(
             self.online_between(t - JUST_WINDOW_S, t)
                 .iter()
@@ -613,6 +693,165 @@ mod tests {
         let g = p.global_at(Some(90 * day), None);
         assert!(g[2] > 0.0);
         assert!(g[3] > 0.0);
+    }
+
+    /// The global features counted straight from every play: those
+    /// before `t` that `view` shows (untimed playlists' at
+    /// [`UNTIMED_AT`]), online ones included.
+    fn counted(
+        n: usize,
+        train: &[Playlist],
+        online: &[(i64, Option<String>, u32)],
+        t: i64,
+        view: Option<View<'_>>,
+    ) -> Vec<f32> {
+        let mut plays: Vec<Play> = Vec::new();
+        for (list, p) in train.iter().enumerate() {
+            for (pos, &track) in p.tracks.iter().enumerate() {
+                plays.push(Play {
+                    at: p.timestamp.unwrap_or(UNTIMED_AT),
+                    track,
+                    list: list as u32,
+                    pos: pos as u32,
+                });
+            }
+        }
+        let seen = plays
+            .into_iter()
+            .filter(|p| sees(view, p))
+            .chain(online.iter().map(online_play))
+            .filter(|p| p.at < t);
+        let mut sums = vec![0.0f32; n * SUMS];
+        let mut first = vec![i64::MAX; n];
+        let mut last = vec![i64::MIN; n];
+        for p in seen {
+            let i = p.track as usize;
+            add_play(&mut sums[i * SUMS..], t - p.at);
+            first[i] = first[i].min(p.at);
+            if t - p.at <= JUST_WINDOW_S {
+                last[i] = last[i].max(p.at);
+            }
+        }
+        let mut out = vec![0.0f32; n * GLOBAL_FEATURES];
+        for (i, row) in out.chunks_mut(GLOBAL_FEATURES).enumerate() {
+            for (x, s) in row.iter_mut().zip(&sums[i * SUMS..][..SUMS]) {
+                *x = s.ln_1p();
+            }
+            if first[i] < t {
+                row[3] = decay(t - first[i], FRESH_HALF_LIFE_S);
+            }
+            if last[i] > i64::MIN {
+                row[4] = decay(t - last[i], JUST_HALF_LIFE_S);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn global_features_are_those_counted_from_every_play() {
+        let day = 86_400;
+        let n = 6;
+        let cat = Catalogue {
+            tracks: (0..n)
+                .map(|i| Track {
+                    artist: format!("a{}", i / 2),
+                    duration_s: Some(200.0),
+                    ..Track::default()
+                })
+                .collect(),
+            feature_names: vec![],
+            feature_weights: Vec::new(),
+        };
+        let list = |timestamp: Option<i64>, tracks: &[u32]| Playlist {
+            timestamp,
+            tracks: tracks.to_vec(),
+            ..Default::default()
+        };
+        // Albums without a time, then sessions over 40 days (so several
+        // weekly snapshots), one of them at the very start of time.
+        let train = vec![
+            list(None, &[0, 1, 2]),
+            list(Some(3 * day), &[2, 4]),
+            list(None, &[1, 3]),
+            list(Some(UNTIMED_AT), &[5]),
+            list(Some(20 * day), &[4, 5, 0]),
+            list(Some(40 * day + 3600), &[1]),
+        ];
+        let online = vec![(45 * day, None, 3), (45 * day + 60, None, 3)];
+        let mut p = Prepared::new(&cat, &train, 2, 64);
+        p.set_online_history(online.clone());
+        assert!(p.snapshots.len() >= 6, "weekly from day 0 to day 47");
+        let prefix = [1, 0, 2, 0, 1, 0];
+        let views = [
+            None,
+            Some(View {
+                cutoff: 15 * day,
+                prefix: &prefix,
+            }),
+            // A cutoff at the start of time shows only the seeds.
+            Some(View {
+                cutoff: UNTIMED_AT,
+                prefix: &prefix,
+            }),
+        ];
+        let times = [
+            60,
+            3 * day,
+            3 * day + 1,
+            10 * day,
+            20 * day + 5 * 3600,
+            41 * day,
+            45 * day + 30,
+            50 * day,
+            400 * day,
+        ];
+        for view in views {
+            for t in times {
+                let got = p.global_at(Some(t), view);
+                let want = counted(n, &train, &online, t, view);
+                for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+                    assert!(
+                        (g - w).abs() <= 1e-5 * w.abs().max(1.0),
+                        "t = {t}, cutoff {:?}: track {} feature {}: {g} vs {w}",
+                        view.map(|v| v.cutoff),
+                        i / GLOBAL_FEATURES,
+                        i % GLOBAL_FEATURES
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_big_library_of_albums_with_a_little_listening_keeps_few_small_snapshots() {
+        // 20,000 tracks in untimed albums and one session today: the
+        // snapshots cover the session's week, not the weeks since 1970,
+        // and hold only the tracks it played.
+        let n = 20_000;
+        let cat = Catalogue {
+            tracks: (0..n).map(|_| Track::default()).collect(),
+            feature_names: vec![],
+            feature_weights: Vec::new(),
+        };
+        let mut train: Vec<Playlist> = (0..n / 10)
+            .map(|a| Playlist {
+                tracks: (a * 10..a * 10 + 10).map(|t| t as u32).collect(),
+                ..Default::default()
+            })
+            .collect();
+        train.push(Playlist {
+            timestamp: Some(1_700_000_000),
+            tracks: vec![7, 8, 9],
+            ..Default::default()
+        });
+        let p = Prepared::new(&cat, &train, 2, 64);
+        assert!(p.snapshots.len() <= 2, "{} snapshots", p.snapshots.len());
+        assert!(p.snapshots.iter().all(|s| s.tracks.len() <= 3));
+        // Every album track still counts as played once, the session's
+        // tracks twice.
+        let g = p.global_at(None, None);
+        assert_eq!(g[100 * GLOBAL_FEATURES + 2], 1f32.ln_1p());
+        assert_eq!(g[8 * GLOBAL_FEATURES + 2], 2f32.ln_1p());
     }
 
     #[test]
