@@ -24,6 +24,8 @@ use playgenie_core::model_store::ModelStore;
 #[derive(Debug, Clone, Serialize)]
 pub struct SizeReport {
     pub tracks: usize,
+    /// Plays in the listening history before the requests.
+    pub history_plays: usize,
     pub k: usize,
     pub requests: usize,
     /// Catalogue re-scorings every this many picks.
@@ -71,16 +73,40 @@ pub(crate) fn percentile(values: &[f64], p: f64) -> f64 {
     sorted[rank.min(sorted.len() - 1)]
 }
 
+/// What [`run`] times, beside the catalogue sizes.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Training epochs (None: a first model as the app trains it).
+    pub train_epochs: Option<usize>,
+    /// Re-score the catalogue every this many picks (None: after every one).
+    pub rescore: Option<usize>,
+    /// Tracks per request.
+    pub k: usize,
+    /// Timed requests per size.
+    pub requests: usize,
+    /// Days of listening history before the requests (two sessions a day,
+    /// see [`crate::fixture::listening_history`]); 0: none, as a library
+    /// just indexed.
+    pub history_days: u32,
+}
+
+/// When the bench's requests are made.
+const REQUEST_AT: i64 = 1_700_000_000;
+
 /// Runs the benchmark for each size in `sizes`.
 pub fn run(
     sizes: &[usize],
-    train_epochs: Option<usize>,
-    rescore: Option<usize>,
-    k: usize,
-    requests: usize,
+    options: &Options,
     backend: &ComputeBackend,
     mut progress: impl FnMut(&str),
 ) -> Result<Vec<SizeReport>> {
+    let Options {
+        train_epochs,
+        rescore,
+        k,
+        requests,
+        history_days,
+    } = *options;
     let mut out = Vec::new();
     for &n in sizes {
         let dir = tempfile_dir()?;
@@ -88,13 +114,14 @@ pub fn run(
         let path = dir.join("bench.sqlite3");
         let db = Db::open(&path)?;
         let ids = crate::fixture::generated_library(&path, n, 42)?;
+        let plays = crate::fixture::listening_history(&db, &ids, history_days, REQUEST_AT, 42)?;
         let generate_db_s = t.elapsed().as_secs_f64();
         let training = match train_epochs {
             Some(e) => format!("training {e} epochs"),
             None => "training a first model as the app does".to_owned(),
         };
         progress(&format!(
-            "{n} tracks: catalogue written in {generate_db_s:.1} s; {training}"
+            "{n} tracks and {plays} plays over {history_days} days: written in {generate_db_s:.1} s; {training}"
         ));
         let store = ModelStore::new(dir.join("models"));
         let t = Instant::now();
@@ -137,7 +164,7 @@ pub fn run(
                 exclude: Vec::new(),
                 exclude_tags: Vec::new(),
                 never: Default::default(),
-                at: 1_700_000_000,
+                at: REQUEST_AT,
                 utc_offset_s: 0,
                 rescore_every,
             };
@@ -166,6 +193,7 @@ pub fn run(
         let _ = std::fs::remove_dir_all(&dir);
         out.push(SizeReport {
             tracks: n,
+            history_plays: plays,
             k,
             requests,
             rescore_every,
@@ -222,7 +250,7 @@ fn time_picks(model: &TrainedVae, n: usize, k: usize, requests: usize) -> Picks 
         let seed: Vec<u32> = (0..5).map(|_| next()).collect();
         let query = Query {
             user: Some(genie::ME),
-            timestamp: Some(1_700_000_000),
+            timestamp: Some(REQUEST_AT),
             seed: &seed,
         };
         let t = Instant::now();

@@ -110,6 +110,74 @@ fn write_library(
     Ok(ids)
 }
 
+/// A year of listening, as the app records it, for [`listening_history`]:
+/// two sessions a day of about 15 plays, mostly from a few hundred
+/// favourite albums (in album order, now and then a jump to another
+/// favourite), about one play in ten skipped early.
+pub const SESSION_PLAYS: usize = 15;
+
+/// Records the `days` days of listening before `end_s` over the generated
+/// library `ids` (as [`generated_library`] wrote them); returns how many
+/// plays it recorded. Deterministic for a
+/// given `seed`.
+pub fn listening_history(
+    db: &playgenie_core::Db,
+    ids: &[i64],
+    days: u32,
+    end_s: i64,
+    seed: u64,
+) -> Result<usize> {
+    use playgenie_core::db::{EndReason, NewPlay, PlaySource};
+    if ids.is_empty() || days == 0 {
+        return Ok(0);
+    }
+    let mut unit = unit_stream(seed);
+    let mut pick = |n: usize| ((unit() * n as f32) as usize).min(n.saturating_sub(1));
+    let albums = ids.len().div_ceil(10);
+    let favourites: Vec<usize> = (0..(albums / 50).clamp(5, 300))
+        .map(|_| pick(albums))
+        .collect();
+    let mut plays = Vec::with_capacity(days as usize * 2 * SESSION_PLAYS);
+    let first_day = end_s - i64::from(days) * 86_400;
+    for day in 0..i64::from(days) {
+        // Sessions at 08:00 and 19:00 (UTC), a play every 4 minutes.
+        for start_h in [8, 19] {
+            let mut at_ms = (first_day + day * 86_400 + start_h * 3600) * 1000;
+            let mut track = favourites[pick(favourites.len())] * 10;
+            for _ in 0..SESSION_PLAYS {
+                let i = track.min(ids.len() - 1);
+                let skipped = pick(10) == 0;
+                let listened_ms = if skipped { 12_000 } else { 240_000 };
+                plays.push(NewPlay {
+                    track_id: Some(ids[i]),
+                    artist: format!("Artist {}", i / 50),
+                    title: format!("Track {i}"),
+                    started_at_ms: at_ms,
+                    listened_ms,
+                    end_reason: if skipped {
+                        EndReason::Skipped
+                    } else {
+                        EndReason::Finished
+                    },
+                    end_position_ms: Some(listened_ms),
+                    duration_ms: Some(240_000),
+                    source: PlaySource::Library,
+                    playlist_id: None,
+                    imported_from: None,
+                });
+                at_ms += listened_ms as i64;
+                track = if pick(4) == 0 {
+                    favourites[pick(favourites.len())] * 10 + pick(10)
+                } else {
+                    track + 1
+                };
+            }
+        }
+    }
+    let recorded = db.record_plays(&plays)?;
+    Ok(recorded)
+}
+
 /// A plausible analysed feature vector (as the scan stores it), drawing
 /// each value from `v(low, high)`.
 fn feature_json(v: &mut impl FnMut(f32, f32) -> f32) -> String {
@@ -164,6 +232,28 @@ mod tests {
             "every track has features"
         );
         assert_eq!(generated_library_ids_again(&dir, 25), ids, "deterministic");
+    }
+
+    #[test]
+    fn the_listening_history_is_two_sessions_a_day_the_core_reads_back() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("bench.sqlite3");
+        let db = playgenie_core::Db::open(&path).expect("open");
+        let ids = generated_library(&path, 500, 7).expect("generate");
+        let end = 1_700_000_000;
+        let recorded = listening_history(&db, &ids, 10, end, 3).expect("history");
+        assert_eq!(recorded, 10 * 2 * SESSION_PLAYS);
+        let plays = db.model_plays().expect("plays");
+        assert_eq!(plays.len(), recorded);
+        assert!(plays.iter().all(|p| p.started_at_ms < end * 1000));
+        assert!(plays.iter().all(|p| ids.contains(&p.track_id)));
+        let skipped = plays.iter().filter(|p| p.skipped).count();
+        assert!(skipped > 0 && skipped < recorded / 4, "{skipped} skips");
+        let sessions = playgenie_core::engagement::sessions(&plays);
+        assert_eq!(sessions.len(), 20, "two sessions a day");
+        // Mostly favourites: far fewer distinct tracks than plays.
+        let distinct: std::collections::HashSet<i64> = plays.iter().map(|p| p.track_id).collect();
+        assert!(distinct.len() < recorded / 2, "{} distinct", distinct.len());
     }
 
     fn generated_library_ids_again(dir: &tempfile::TempDir, n: usize) -> Vec<i64> {

@@ -68,6 +68,11 @@ enum BenchWhat {
         /// pick, fully autoregressive, as PlayGenie completes at any size).
         #[arg(long)]
         rescore_every: Option<usize>,
+        /// Days of listening history before the requests (two sessions of
+        /// 15 plays a day, mostly from favourite albums); 0: a library
+        /// just indexed, never played.
+        #[arg(long, default_value_t = 365)]
+        history_days: u32,
         #[arg(long)]
         json: bool,
     },
@@ -311,22 +316,29 @@ impl BenchArgs {
                 train_epochs,
                 first_model,
                 rescore_every,
+                history_days,
                 json,
             } => {
                 let backend = ComputeBackend::from_env();
-                let reports = playgenie_bench::complete::run(
-                    &tracks,
-                    (!first_model).then_some(train_epochs),
-                    rescore_every,
+                let options = playgenie_bench::complete::Options {
+                    train_epochs: (!first_model).then_some(train_epochs),
+                    rescore: rescore_every,
                     k,
                     requests,
-                    &backend,
-                    |line| eprintln!("{line}"),
-                )?;
+                    history_days,
+                };
+                let reports =
+                    playgenie_bench::complete::run(&tracks, &options, &backend, |line| {
+                        eprintln!("{line}")
+                    })?;
                 if json {
                     print_json(&reports);
                 } else {
-                    println!("complete, k = {k}, on {}", backend.summary().label);
+                    println!(
+                        "complete, k = {k}, on {}, after {history_days} days of listening ({} plays)",
+                        backend.summary().label,
+                        reports.first().map_or(0, |r| r.history_plays)
+                    );
                     println!(
                         "{:>8} {:>8} {:>9} {:>8} {:>10} {:>10} {:>10} {:>10}",
                         "tracks",
