@@ -41,6 +41,21 @@ pub fn decay(age_s: i64, half_life_s: f64) -> f32 {
     0.5f64.powf(age_s.max(0) as f64 / half_life_s) as f32
 }
 
+/// Whole play counts below this have their log looked up.
+const LOG_COUNTS: usize = 64;
+
+/// ln(1 + s), looked up for whole counts below [`LOG_COUNTS`] (most
+/// tracks' sums: undecayed counts, and decayed ones that are 0).
+#[inline]
+fn log_count(s: f32) -> f32 {
+    static TABLE: std::sync::OnceLock<[f32; LOG_COUNTS]> = std::sync::OnceLock::new();
+    if s >= 0.0 && s < LOG_COUNTS as f32 && s.fract() == 0.0 {
+        TABLE.get_or_init(|| std::array::from_fn(|c| (c as f32).ln_1p()))[s as usize]
+    } else {
+        s.ln_1p()
+    }
+}
+
 /// Adds one play `age_s` seconds old to a track's global sums.
 fn add_play(f: &mut [f32], age_s: i64) {
     f[0] += decay(age_s, SHORT_HALF_LIFE_S);
@@ -415,12 +430,12 @@ impl Prepared {
             *l = (*l).max(p.at);
         }
         let mut out = vec![0.0f32; n * GLOBAL_FEATURES];
+        // Most tracks of a big library share their first play's time (an
+        // album's untimed one): its decay is computed once per run of them.
+        let mut fresh = (i64::MIN, 0.0f32);
         for (i, row) in out.chunks_mut(GLOBAL_FEATURES).enumerate() {
             for (x, s) in row.iter_mut().zip(&sums[i * SUMS..(i + 1) * SUMS]) {
-                // Most of a big library has no plays: ln(1 + 0) is 0.
-                if *s != 0.0 {
-                    *x = s.ln_1p();
-                }
+                *x = log_count(*s);
             }
             // A first training play before the snapshot is always seen.
             let first = match self.first_play[i] {
@@ -428,7 +443,10 @@ impl Prepared {
                 _ => first[i],
             };
             if first < t {
-                row[3] = decay(t - first, FRESH_HALF_LIFE_S);
+                if fresh.0 != first {
+                    fresh = (first, decay(t - first, FRESH_HALF_LIFE_S));
+                }
+                row[3] = fresh.1;
             }
             if last[i] > i64::MIN {
                 row[4] = decay(t - last[i], JUST_HALF_LIFE_S);

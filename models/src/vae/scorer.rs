@@ -34,8 +34,8 @@
 
 use multiversion::multiversion;
 
-use super::batch::{context, Example, RequestRows};
-use super::features::{Prepared, RECENCY_FEATURES};
+use super::batch::{context, Example};
+use super::features::{Prepared, GLOBAL_FEATURES, RECENCY_FEATURES, USER_FEATURES};
 use super::training::VaeError;
 use super::weights::{NamedArray, Weights, WeightsError};
 use super::{VaeConfig, CONTEXT};
@@ -287,29 +287,61 @@ impl HostScorer {
         example: &Example<'_>,
         adventurousness: f32,
     ) -> HostRequest<'_> {
-        let popularity = prepared.popularity();
         let n = self.n;
-        let mut rows = RequestRows::with_capacity(1, n);
-        rows.push(prepared, example, None, None, None);
+        // What the training batch's rows hold for the request (see
+        // `RequestRows::push`), laid out for the passes in one go.
+        let (user, hist) = prepared.user_at(example.user, example.at, None);
+        let global = prepared.global_at(example.at, None);
+        let popularity = prepared.popularity();
         let mut recency = vec![0.0f32; n * LANES];
-        for (t, r) in recency.chunks_exact_mut(LANES).enumerate() {
-            if self.recency_term {
-                r[..RECENCY_FEATURES]
-                    .copy_from_slice(&rows.recency[t * RECENCY_FEATURES..][..RECENCY_FEATURES]);
+        let mut recency_half = vec![0u16; n * LANES];
+        let mut warm = vec![false; n];
+        let per = n.div_ceil(threads_for(n)).max(1);
+        let parts = recency
+            .chunks_mut(per * LANES)
+            .zip(recency_half.chunks_mut(per * LANES))
+            .zip(warm.chunks_mut(per))
+            .enumerate()
+            .map(|(i, part)| (i * per, part))
+            .collect();
+        // Per part: its rows' largest squared recency norm, and the tracks whose
+        // half row holds another embedding than the request reads.
+        let parts = parallel_map(parts, |from, ((recency, half), warm)| {
+            let mut largest = 0.0f32;
+            let mut exceptions = Vec::new();
+            let rows = recency
+                .chunks_exact_mut(LANES)
+                .zip(half.chunks_exact_mut(LANES));
+            for ((t, (r, h)), w) in (from..).zip(rows).zip(warm.iter_mut()) {
+                let g = &global[t * GLOBAL_FEATURES..][..GLOBAL_FEATURES];
+                if self.recency_term {
+                    r[..GLOBAL_FEATURES].copy_from_slice(g);
+                    r[GLOBAL_FEATURES..RECENCY_FEATURES]
+                        .copy_from_slice(&user[t * USER_FEATURES..][..USER_FEATURES]);
+                }
+                r[LANES - 1] = popularity.get(t).copied().unwrap_or(0.0);
+                for (h, v) in h.iter_mut().zip(r.iter()) {
+                    *h = to_bf16(*v);
+                }
+                largest = largest.max(r.iter().map(|v| v * v).sum::<f32>());
+                // Feature 2 counts every play the request has seen.
+                *w = g[2] > 0.0 && prepared.has_history[t] > 0.0;
+                if (self.embeddings_term && *w) != self.half_hot[t] {
+                    exceptions.push(t as u32);
+                }
             }
-            r[LANES - 1] = popularity.get(t).copied().unwrap_or(0.0);
-        }
+            (largest, exceptions)
+        });
+        let recency_norm = parts.iter().map(|p| p.0).fold(0.0, f32::max).sqrt();
+        let exceptions = parts.into_iter().flat_map(|p| p.1).collect();
         let mut history = vec![0.0f32; self.dim];
-        for (t, w) in rows.history.iter().enumerate() {
+        for (t, w) in hist.iter().enumerate() {
             if *w != 0.0 {
                 for (h, e) in history.iter_mut().zip(self.embedding(t as u32)) {
                     *h += w * e;
                 }
             }
         }
-        let warm: Vec<bool> = rows.warm.iter().map(|w| *w > 0.0).collect();
-        let recency_half: Vec<u16> = recency.iter().map(|v| to_bf16(*v)).collect();
-        let recency_norm = recency.chunks_exact(LANES).map(norm).fold(0.0, f32::max);
         let ctx = if self.context {
             context(example.at)
         } else {
@@ -323,7 +355,7 @@ impl HostScorer {
             recency_error: recency_norm / 256.0 + f32::MIN_POSITIVE,
             recency_norm,
             approximate: Vec::new(),
-            exceptions: Vec::new(),
+            exceptions,
             rechecked: 0,
             adventurousness,
             warm,
@@ -334,10 +366,6 @@ impl HostScorer {
             count: 0,
             last: 0,
         };
-        request.exceptions = (0..n)
-            .filter(|t| request.hot(*t) != self.half_hot[*t])
-            .map(|t| t as u32)
-            .collect();
         for &t in example.seed {
             request.push(t);
         }
@@ -622,24 +650,39 @@ fn approximate_scores(rows: &[u16], recency: &[u16], w: &PickWeights, out: &mut 
 /// Runs `pass(first track, its part of out)` over `out`, split across
 /// [`threads_for`] threads.
 fn parallel(out: &mut [f32], pass: impl Fn(usize, &mut [f32]) + Sync) {
-    let n = out.len();
-    let threads = threads_for(n);
-    if threads == 1 {
-        pass(0, out);
-        return;
-    }
-    let per = n.div_ceil(threads).max(1);
+    let per = out.len().div_ceil(threads_for(out.len())).max(1);
+    let parts = out
+        .chunks_mut(per)
+        .enumerate()
+        .map(|(i, part)| (i * per, part))
+        .collect();
+    parallel_map(parts, pass);
+}
+
+/// Runs `pass(first track, part)` over `parts` (the first here, each other
+/// on a thread of its own) and returns the results in order.
+fn parallel_map<P: Send, R: Send>(
+    parts: Vec<(usize, P)>,
+    pass: impl Fn(usize, P) -> R + Sync,
+) -> Vec<R> {
+    let mut parts = parts.into_iter();
+    let Some((from, first)) = parts.next() else {
+        return Vec::new();
+    };
     std::thread::scope(|scope| {
         let pass = &pass;
-        let mut chunks = out.chunks_mut(per).enumerate();
-        let first = chunks.next();
-        for (i, chunk) in chunks {
-            scope.spawn(move || pass(i * per, chunk));
+        let others: Vec<_> = parts
+            .map(|(from, part)| scope.spawn(move || pass(from, part)))
+            .collect();
+        let mut out = vec![pass(from, first)];
+        for other in others {
+            match other.join() {
+                Ok(r) => out.push(r),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
         }
-        if let Some((_, chunk)) = first {
-            pass(0, chunk);
-        }
-    });
+        out
+    })
 }
 
 /// Threads that score one pick of a catalogue of `tracks`.
