@@ -173,7 +173,7 @@ struct Walk {
 fn walk(db: &Db, folders: &[PathBuf], report: &mut ScanReport) -> Result<Walk> {
     let started = Instant::now();
     db.forget_errors_of_deleted_files(folders)?;
-    let known = db.known_tracks()?;
+    let known = db.known_tracks_under(folders)?;
     let failed = db.failed_files()?;
     let mut seen: HashSet<Vec<u8>> = HashSet::new();
     let mut todo = Vec::new();
@@ -366,7 +366,7 @@ fn write_analysed(
     // 3. Tracks under the scanned folders that were not seen are missing
     // (unless they moved, which the writes above already handled).
     if !report.cancelled {
-        let now_known = db.known_tracks()?;
+        let now_known = db.known_tracks_under(folders)?;
         let gone: Vec<i64> = now_known
             .iter()
             .filter(|(key, track)| {

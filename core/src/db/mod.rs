@@ -522,15 +522,55 @@ pub(crate) fn now() -> i64 {
 impl Db {
     /// Every known track by raw path.
     pub fn known_tracks(&self) -> Result<HashMap<Vec<u8>, KnownTrack>> {
+        self.known_tracks_where("", &[])
+    }
+
+    /// The known tracks under `folders` (at least: every one whose path
+    /// starts with one of them), by raw path. For folders in normal form
+    /// (as the library's, canonicalised, are) it reads only their rows
+    /// through the path index, so a rescan of one album of a big library
+    /// does not load the whole library; otherwise every track.
+    pub fn known_tracks_under(&self, folders: &[PathBuf]) -> Result<HashMap<Vec<u8>, KnownTrack>> {
+        // (Paths compare by components, so normal form is checked on bytes.)
+        let normal = |f: &PathBuf| {
+            f.is_absolute() && path_key(f) == path_key(&f.components().collect::<PathBuf>())
+        };
+        if folders.is_empty() || !folders.iter().all(normal) {
+            return self.known_tracks();
+        }
+        let mut known = HashMap::new();
+        for folder in folders {
+            // Every path below `folder/`: from `folder/` up to `folder0`
+            // ('0' is the byte after '/').
+            let mut from = path_key(folder);
+            if from.last() != Some(&b'/') {
+                from.push(b'/');
+            }
+            let mut to = from.clone();
+            if let Some(last) = to.last_mut() {
+                *last = b'0';
+            }
+            known.extend(
+                self.known_tracks_where(" WHERE t.path >= ?1 AND t.path < ?2", &[&from, &to])?,
+            );
+        }
+        Ok(known)
+    }
+
+    fn known_tracks_where(
+        &self,
+        filter: &str,
+        params: &[&dyn rusqlite::ToSql],
+    ) -> Result<HashMap<Vec<u8>, KnownTrack>> {
         let mut stmt = self
             .conn
-            .prepare(
+            .prepare_cached(&format!(
                 "SELECT t.path, t.id, t.size, t.mtime_ns, t.status, t.fingerprint, f.version
-                 FROM tracks t LEFT JOIN track_features f ON f.track_id = t.id",
-            )
+                 FROM tracks t LEFT JOIN track_features f ON f.track_id = t.id{filter}"
+            ))
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map([], |row| {
+            .query_map(params, |row| {
                 Ok((
                     row.get::<_, Vec<u8>>(0)?,
                     KnownTrack {
@@ -1111,6 +1151,67 @@ mod tests {
         assert_eq!(table, ["t1", "t4", "t2", "t0", "t3"]);
         assert_eq!(titles(db.library_rows_head(3).expect("head")), table[..3]);
         assert_eq!(titles(db.library_rows_head(10).expect("head")), table);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_known_tracks_under_folders_are_exactly_those_whose_paths_start_with_them() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = Db::open(dir.path().join("t.sqlite3")).expect("open");
+        let paths: [&[u8]; 8] = [
+            b"/music/a/1.ogg",
+            b"/music/a/deep/2.ogg",
+            b"/music/ab/3.ogg",
+            b"/music/a0/4.ogg",
+            b"/music/a.ogg",
+            b"/music/b/5.ogg",
+            b"/music/caf\xe9/6.ogg",
+            b"/other/7.ogg",
+        ];
+        for (i, path) in paths.iter().enumerate() {
+            db.conn
+                .execute(
+                    "INSERT INTO tracks (path, display_path, fingerprint, size, mtime_ns, title,
+                        artist, album, added_at, updated_at)
+                     VALUES (?1, ?2, ?3, 1, 0, 't', 'a', 'b', 0, 0)",
+                    params![path, String::from_utf8_lossy(path), format!("fp{i}")],
+                )
+                .expect("insert");
+        }
+        let all = db.known_tracks().expect("all");
+        assert_eq!(all.len(), paths.len());
+        let odd = PathBuf::from(std::ffi::OsStr::from_bytes(b"/music/caf\xe9"));
+        for folders in [
+            vec![PathBuf::from("/music/a")],
+            vec![PathBuf::from("/music/a/")],
+            vec![PathBuf::from("/music/a"), PathBuf::from("/other")],
+            vec![odd],
+            vec![PathBuf::from("/music")],
+            vec![PathBuf::from("/")],
+            // Not in normal form: every track is read, the caller filters.
+            vec![PathBuf::from("/music/./a")],
+        ] {
+            let mut got: Vec<Vec<u8>> = db
+                .known_tracks_under(&folders)
+                .expect("under")
+                .into_keys()
+                .filter(|k| folders.iter().any(|f| key_path(k).starts_with(f)))
+                .collect();
+            let mut want: Vec<Vec<u8>> = all
+                .keys()
+                .filter(|k| folders.iter().any(|f| key_path(k).starts_with(f)))
+                .cloned()
+                .collect();
+            got.sort();
+            want.sort();
+            assert_eq!(got, want, "{folders:?}");
+            assert!(!want.is_empty(), "{folders:?}");
+        }
+        let under_a = db
+            .known_tracks_under(&[PathBuf::from("/music/a")])
+            .expect("under");
+        assert_eq!(under_a.len(), 2, "not /music/ab, /music/a0 or /music/a.ogg");
     }
 
     #[test]
