@@ -11,6 +11,8 @@
 //! - [`complete`]: `bench complete`, "Complete playlist" latency at scale;
 //! - [`rescan`]: `bench rescan`, rescans and the watcher over a big
 //!   library of real files;
+//! - [`scale`]: `bench scale`, both of those on one big library, beside
+//!   the goals they answer to;
 //! - [`fixture`]: the generated catalogue those scale figures use.
 //!
 //! The `playgenie bench ...` commands of the CLI print what these return.
@@ -24,5 +26,6 @@ pub mod index;
 pub mod listen;
 pub mod rescan;
 pub mod run;
+pub mod scale;
 
 pub use error::{Error, Result};

@@ -221,3 +221,40 @@ fn bench_complete_times_an_untrained_model_by_default() {
         "{report}"
     );
 }
+
+#[test]
+fn bench_scale_times_completion_with_a_first_model_and_rescans_on_one_library_size() {
+    let home = tempfile::tempdir().unwrap();
+    let out = run(playgenie(home.path()).env("PLAYGENIE_DEVICE", "cpu").args([
+        "bench",
+        "scale",
+        "--tracks",
+        "600",
+        "--requests",
+        "2",
+        "--history-days",
+        "7",
+        "--repeats",
+        "1",
+        "--json",
+    ]));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let complete = &report["complete"];
+    assert_eq!(complete["tracks"], 600);
+    assert_eq!(complete["history_plays"], 7 * 2 * 15, "{complete}");
+    assert!(
+        complete["train_s"].as_f64().is_some_and(|s| s > 0.0),
+        "{complete}"
+    );
+    assert!(
+        complete["model_p95_ms"].as_f64().is_some_and(|ms| ms > 0.0),
+        "{complete}"
+    );
+    assert_eq!(complete["picks_differing"], 0, "{complete}");
+    let rescan = &report["rescan"];
+    assert_eq!(rescan["files"], 600);
+    assert!(
+        rescan["watcher_s"].as_f64().is_some_and(|s| s > 0.0),
+        "{rescan}"
+    );
+}

@@ -76,6 +76,25 @@ enum BenchWhat {
         #[arg(long)]
         json: bool,
     },
+    /// Every figure of a big library in one run: "Complete playlist" with
+    /// a first model trained as the app trains it, the rescans and the
+    /// watcher over as many real files, each beside its goal.
+    Scale {
+        /// Tracks (and files) in the library.
+        #[arg(long, default_value_t = 100_000)]
+        tracks: usize,
+        /// Timed completions.
+        #[arg(long, default_value_t = 20)]
+        requests: usize,
+        /// Days of listening history before the requests.
+        #[arg(long, default_value_t = 365)]
+        history_days: u32,
+        /// Unchanged rescans timed.
+        #[arg(long, default_value_t = 3)]
+        repeats: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// Rescans of a big library of real files (written to a temporary
     /// folder): unchanged, after touching some files, and the watcher's
     /// reaction to one new file.
@@ -334,77 +353,47 @@ impl BenchArgs {
                 if json {
                     print_json(&reports);
                 } else {
-                    println!(
-                        "complete, k = {k}, on {}, after {history_days} days of listening ({} plays)",
-                        backend.summary().label,
-                        reports.first().map_or(0, |r| r.history_plays)
+                    print_complete(k, history_days, &backend, &reports);
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            BenchWhat::Scale {
+                tracks,
+                requests,
+                history_days,
+                repeats,
+                json,
+            } => {
+                let backend = ComputeBackend::from_env();
+                let r = playgenie_bench::scale::run(
+                    tracks,
+                    requests,
+                    history_days,
+                    repeats,
+                    &backend,
+                    |line| eprintln!("{line}"),
+                )?;
+                if json {
+                    print_json(&r);
+                } else {
+                    print_complete(
+                        20,
+                        history_days,
+                        &backend,
+                        std::slice::from_ref(&r.complete),
                     );
-                    println!(
-                        "{:>8} {:>8} {:>9} {:>8} {:>10} {:>10} {:>10} {:>10}",
-                        "tracks",
-                        "rescore",
-                        "train s",
-                        "load s",
-                        "model p50",
-                        "model p95",
-                        "cold p50",
-                        "cold p95"
-                    );
-                    for r in &reports {
+                    println!();
+                    print_rescan(&r.rescan);
+                    println!("\nat {tracks} tracks, against the goals:");
+                    for f in r.figures() {
                         println!(
-                            "{:>8} {:>8} {:>9.1} {:>8.2} {:>8.1}ms {:>8.1}ms {:>8.1}ms {:>8.1}ms",
-                            r.tracks,
-                            if r.rescore_every >= k {
-                                "once".to_owned()
-                            } else {
-                                r.rescore_every.to_string()
-                            },
-                            r.train_s,
-                            r.load_s,
-                            r.model_p50_ms,
-                            r.model_p95_ms,
-                            r.cold_p50_ms,
-                            r.cold_p95_ms
-                        );
-                    }
-                    println!(
-                        "\none pick (the best allowed track of the whole catalogue), against a plain read of as many bytes and an exact scoring of every track:"
-                    );
-                    println!(
-                        "{:>8} {:>9} {:>10} {:>10} {:>10} {:>10} {:>11} {:>7} {:>8}",
-                        "tracks",
-                        "MB/pick",
-                        "pick p50",
-                        "pick p95",
-                        "floor p50",
-                        "exact p50",
-                        "set-up p50",
-                        "cores",
-                        "RSS MB"
-                    );
-                    for r in &reports {
-                        println!(
-                            "{:>8} {:>9.1} {:>8.2}ms {:>8.2}ms {:>8.2}ms {:>8.2}ms {:>9.2}ms {:>7} {:>8}",
-                            r.tracks,
-                            r.pick_bytes as f64 / 1e6,
-                            r.pick_p50_ms,
-                            r.pick_p95_ms,
-                            r.floor_p50_ms,
-                            r.exact_p50_ms,
-                            r.setup_p50_ms,
-                            r.cores,
-                            r.rss_mb
-                                .map_or_else(|| "?".to_owned(), |m| format!("{m:.0}"))
-                        );
-                    }
-                    for r in &reports {
-                        println!(
-                            "{} tracks: a pick scored {:.0} tracks exactly after its approximate pass (median; at most {:.0}); {} of {} picks differ from the exact scores' best",
-                            r.tracks,
-                            r.rechecked_p50,
-                            r.rechecked_max,
-                            r.picks_differing,
-                            r.requests * r.k
+                            "  {:<42} {:>9.2} {:<2}  (goal <= {} {}) {}",
+                            f.what,
+                            f.value,
+                            f.unit,
+                            f.goal,
+                            f.unit,
+                            if f.met() { "met" } else { "NOT met" }
                         );
                     }
                 }
@@ -422,16 +411,7 @@ impl BenchArgs {
                 if json {
                     print_json(&r);
                 } else {
-                    println!("rescans of {} files on {} cores", r.files, r.cores);
-                    println!(
-                        "unchanged: median {:.2} s, p95 {:.2} s over {} runs",
-                        r.unchanged_p50_s, r.unchanged_p95_s, r.unchanged_runs
-                    );
-                    println!("after touching {} files: {:.2} s", r.touched, r.touched_s);
-                    println!(
-                        "watcher, one new file: in the database {:.2} s after its write ({:.0} s of that is the settle time)",
-                        r.watcher_s, r.settle_s
-                    );
+                    print_rescan(&r);
                 }
                 Ok(ExitCode::SUCCESS)
             }
@@ -718,4 +698,93 @@ fn print_run(r: &playgenie_bench::run::RunReport) {
     for (size, (n, m)) in &r.metrics.by_seed_size {
         row(size.to_string(), *n, m);
     }
+}
+
+/// `bench complete`'s tables.
+fn print_complete(
+    k: usize,
+    history_days: u32,
+    backend: &ComputeBackend,
+    reports: &[playgenie_bench::complete::SizeReport],
+) {
+    println!(
+        "complete, k = {k}, on {}, after {history_days} days of listening ({} plays)",
+        backend.summary().label,
+        reports.first().map_or(0, |r| r.history_plays)
+    );
+    println!(
+        "{:>8} {:>8} {:>9} {:>8} {:>10} {:>10} {:>10} {:>10}",
+        "tracks", "rescore", "train s", "load s", "model p50", "model p95", "cold p50", "cold p95"
+    );
+    for r in reports {
+        println!(
+            "{:>8} {:>8} {:>9.1} {:>8.2} {:>8.1}ms {:>8.1}ms {:>8.1}ms {:>8.1}ms",
+            r.tracks,
+            if r.rescore_every >= k {
+                "once".to_owned()
+            } else {
+                r.rescore_every.to_string()
+            },
+            r.train_s,
+            r.load_s,
+            r.model_p50_ms,
+            r.model_p95_ms,
+            r.cold_p50_ms,
+            r.cold_p95_ms
+        );
+    }
+    println!(
+        "\none pick (the best allowed track of the whole catalogue), against a plain read of as many bytes and an exact scoring of every track:"
+    );
+    println!(
+        "{:>8} {:>9} {:>10} {:>10} {:>10} {:>10} {:>11} {:>7} {:>8}",
+        "tracks",
+        "MB/pick",
+        "pick p50",
+        "pick p95",
+        "floor p50",
+        "exact p50",
+        "set-up p50",
+        "cores",
+        "RSS MB"
+    );
+    for r in reports {
+        println!(
+            "{:>8} {:>9.1} {:>8.2}ms {:>8.2}ms {:>8.2}ms {:>8.2}ms {:>9.2}ms {:>7} {:>8}",
+            r.tracks,
+            r.pick_bytes as f64 / 1e6,
+            r.pick_p50_ms,
+            r.pick_p95_ms,
+            r.floor_p50_ms,
+            r.exact_p50_ms,
+            r.setup_p50_ms,
+            r.cores,
+            r.rss_mb
+                .map_or_else(|| "?".to_owned(), |m| format!("{m:.0}"))
+        );
+    }
+    for r in reports {
+        println!(
+            "{} tracks: a pick scored {:.0} tracks exactly after its approximate pass (median; at most {:.0}); {} of {} picks differ from the exact scores' best",
+            r.tracks,
+            r.rechecked_p50,
+            r.rechecked_max,
+            r.picks_differing,
+            r.requests * r.k
+        );
+    }
+}
+
+/// `bench rescan`'s figures.
+fn print_rescan(r: &playgenie_bench::rescan::RescanReport) {
+    println!("rescans of {} files on {} cores", r.files, r.cores);
+    println!(
+        "unchanged: median {:.2} s, p95 {:.2} s over {} runs",
+        r.unchanged_p50_s, r.unchanged_p95_s, r.unchanged_runs
+    );
+    println!("after touching {} files: {:.2} s", r.touched, r.touched_s);
+    println!(
+        "watcher, one new file: in the database {:.2} s after its write ({:.0} s of that is the settle time)",
+        r.watcher_s, r.settle_s
+    );
 }
