@@ -6,7 +6,7 @@ use std::f32::consts::TAU;
 
 use burn::tensor::{Device, Tensor, TensorData};
 
-use super::features::{Prepared, View, GLOBAL_FEATURES, RECENCY_FEATURES, USER_FEATURES};
+use super::features::{Columns, Prepared, View, GLOBAL_FEATURES, RECENCY_FEATURES, USER_FEATURES};
 use super::rng::Rng;
 use super::{float2, int1, Batch, CONTEXT};
 use crate::data::{Negative, Playlist};
@@ -84,46 +84,43 @@ impl RequestRows {
         }
     }
 
-    /// Appends `e`'s rows, for the tracks `columns` only (all of them
-    /// without; the history row must have no weight outside them). `cold`
-    /// marks tracks treated as never played (training's cold-track
-    /// dropout); `prefixes` as in [`build_batch`].
+    /// Appends `e`'s rows, for the tracks of `columns` (the history row
+    /// must have no weight outside them). `cold` marks tracks treated as
+    /// never played (training's cold-track dropout); `prefixes` as in
+    /// [`build_batch`].
     pub fn push(
         &mut self,
         p: &Prepared,
         e: &Example<'_>,
         cold: Option<&[bool]>,
         prefixes: Option<&[u32]>,
-        columns: Option<&[u32]>,
+        columns: Columns<'_>,
     ) {
         let view = view(e, prefixes);
-        let (user, hist) = p.user_at(e.user, e.at, view);
+        let (user, hist) = p.user_in(e.user, e.at, view, columns);
         self.context.extend_from_slice(&context(e.at));
-        let global = p.global_at(e.at, view);
-        let mut track = |t: usize| {
+        let global = p.global_in(e.at, view, columns);
+        for (j, (g, u)) in global
+            .chunks_exact(GLOBAL_FEATURES)
+            .zip(user.chunks_exact(USER_FEATURES))
+            .enumerate()
+        {
+            let t = match columns {
+                Columns::All(_) => j,
+                Columns::Some { ids, .. } => ids[j] as usize,
+            };
             if cold.is_some_and(|c| c[t]) {
                 self.recency.extend_from_slice(&[0.0; RECENCY_FEATURES]);
                 self.warm.push(0.0);
-                return;
+                continue;
             }
-            let g = &global[t * GLOBAL_FEATURES..(t + 1) * GLOBAL_FEATURES];
             // Feature 2 counts every play the request has seen.
             self.warm
                 .push(if g[2] > 0.0 { p.has_history[t] } else { 0.0 });
             self.recency.extend_from_slice(g);
-            self.recency
-                .extend_from_slice(&user[t * USER_FEATURES..(t + 1) * USER_FEATURES]);
-        };
-        match columns {
-            Some(ids) => {
-                ids.iter().for_each(|t| track(*t as usize));
-                self.history.extend(ids.iter().map(|t| hist[*t as usize]));
-            }
-            None => {
-                (0..p.n_tracks).for_each(&mut track);
-                self.history.extend_from_slice(&hist);
-            }
+            self.recency.extend_from_slice(u);
         }
+        self.history.extend_from_slice(&hist);
     }
 }
 
@@ -169,12 +166,9 @@ pub fn sample(
         e.next.iter().take(targets).copied().for_each(&mut mark);
         e.negatives.iter().for_each(|neg| mark(neg.track));
         if e.user.is_some() {
-            let (_, hist) = p.user_at(e.user, e.at, view(e, prefixes));
-            for (t, w) in hist.iter().enumerate() {
-                if *w != 0.0 {
-                    mark(t as u32);
-                }
-            }
+            p.user_history_tracks(e.user, e.at, view(e, prefixes))
+                .into_iter()
+                .for_each(&mut mark);
         }
     }
     let mut rest: Vec<u32> = (0..n as u32).filter(|t| !sure[*t as usize]).collect();
@@ -268,7 +262,14 @@ pub fn build_batch(
             mask[i * s + j] = 1.0;
         }
         last[i] = e.seed.last().and_then(|t| column(*t)).unwrap_or(0) as u32;
-        rows.push(p, e, cold, prefixes, sample.map(|s| s.ids.as_slice()));
+        let columns = match (sample, &local) {
+            (Some(s), Some(position)) => Columns::Some {
+                ids: &s.ids,
+                position,
+            },
+            _ => Columns::All(p.n_tracks),
+        };
+        rows.push(p, e, cold, prefixes, columns);
         // Nearer next tracks weigh more; repeats and seed tracks are
         // skipped. The row is normalised by the positional weights alone,
         // so a track heard in part counts for less than one heard in full

@@ -140,17 +140,64 @@ impl Snapshot {
         Self { at, tracks, sums }
     }
 
-    /// Adds the sums, decayed on to `t`, to the dense `sums` ([N, SUMS]).
-    fn add_decayed_to(&self, t: i64, sums: &mut [f32]) {
+    /// Adds the sums, decayed on to `t`, to the dense `sums` of `columns`
+    /// ([columns, SUMS]).
+    fn add_decayed_to(&self, t: i64, sums: &mut [f32], columns: Columns<'_>) {
         let (short, long) = (
             decay(t - self.at, SHORT_HALF_LIFE_S),
             decay(t - self.at, LONG_HALF_LIFE_S),
         );
         for (track, row) in self.tracks.iter().zip(self.sums.chunks_exact(SUMS)) {
-            let to = &mut sums[*track as usize * SUMS..][..SUMS];
+            let Some(j) = columns.column(*track) else {
+                continue;
+            };
+            let to = &mut sums[j * SUMS..][..SUMS];
             to[0] += row[0] * short;
             to[1] += row[1] * long;
             to[2] += row[2];
+        }
+    }
+}
+
+/// The tracks a request's per-track features are computed for: every
+/// track, or a batch's columns (`ids` in order; `position[t]`: track t's
+/// column, `u32::MAX` where it has none).
+#[derive(Debug, Clone, Copy)]
+pub enum Columns<'a> {
+    All(usize),
+    Some { ids: &'a [u32], position: &'a [u32] },
+}
+
+impl Columns<'_> {
+    pub fn len(&self) -> usize {
+        match self {
+            Self::All(n) => *n,
+            Self::Some { ids, .. } => ids.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The track of column `j`.
+    #[inline]
+    fn track(&self, j: usize) -> usize {
+        match self {
+            Self::All(_) => j,
+            Self::Some { ids, .. } => ids[j] as usize,
+        }
+    }
+
+    /// Track `t`'s column, if it has one.
+    #[inline]
+    fn column(&self, t: u32) -> Option<usize> {
+        match self {
+            Self::All(n) => ((t as usize) < *n).then_some(t as usize),
+            Self::Some { position, .. } => position
+                .get(t as usize)
+                .filter(|j| **j != u32::MAX)
+                .map(|j| *j as usize),
         }
     }
 }
@@ -363,17 +410,39 @@ impl Prepared {
     /// The global recency features for a request at `at` (None: right
     /// after training; without any timestamps, plain play counts): every
     /// play before `at` that `view` lets it see, training and online,
-    /// decayed to `at`.
+    /// decayed to `at`. [N, GLOBAL_FEATURES], row-major.
     pub fn global_at(&self, at: Option<i64>, view: Option<View<'_>>) -> Vec<f32> {
-        let n = self.n_tracks;
+        self.global_in(at, view, Columns::All(self.n_tracks))
+    }
+
+    /// [`global_at`](Self::global_at) for the tracks of `columns` only, in
+    /// their order: [columns, GLOBAL_FEATURES]. Each track's features are
+    /// computed exactly as for the whole catalogue, in time proportional
+    /// to the columns and the plays (not the catalogue).
+    pub fn global_in(
+        &self,
+        at: Option<i64>,
+        view: Option<View<'_>>,
+        columns: Columns<'_>,
+    ) -> Vec<f32> {
+        let m = columns.len();
         let Some(t) = at.or(self.end.map(|e| e + 1)) else {
-            return self.untimed_counts.clone();
+            return match columns {
+                Columns::All(_) => self.untimed_counts.clone(),
+                Columns::Some { ids, .. } => ids
+                    .iter()
+                    .flat_map(|t| {
+                        &self.untimed_counts[*t as usize * GLOBAL_FEATURES..][..GLOBAL_FEATURES]
+                    })
+                    .copied()
+                    .collect(),
+            };
         };
         // The latest snapshot the request may see whole.
         let whole = view.map_or(t, |v| v.cutoff.min(t));
-        let mut sums = vec![0.0f32; n * SUMS];
-        let mut first = vec![i64::MAX; n];
-        let mut last = vec![i64::MIN; n];
+        let mut sums = vec![0.0f32; m * SUMS];
+        let mut first = vec![i64::MAX; m];
+        let mut last = vec![i64::MIN; m];
         // The untimed plays: when the request sees all of them (always, but
         // for a request or cutoff at 1970), each track's count of them at
         // once; otherwise one by one.
@@ -382,27 +451,31 @@ impl Prepared {
             let age = t - UNTIMED_AT;
             let (short, long) = (decay(age, SHORT_HALF_LIFE_S), decay(age, LONG_HALF_LIFE_S));
             let just = age <= JUST_WINDOW_S;
-            for (i, c) in self.untimed_count.iter().enumerate() {
-                if *c > 0.0 {
-                    sums[i * SUMS..(i + 1) * SUMS].copy_from_slice(&[c * short, c * long, *c]);
-                    first[i] = UNTIMED_AT;
+            for j in 0..m {
+                let c = self.untimed_count[columns.track(j)];
+                if c > 0.0 {
+                    sums[j * SUMS..(j + 1) * SUMS].copy_from_slice(&[c * short, c * long, c]);
+                    first[j] = UNTIMED_AT;
                     if just {
-                        last[i] = UNTIMED_AT;
+                        last[j] = UNTIMED_AT;
                     }
                 }
             }
         } else if UNTIMED_AT < t {
             for p in self.untimed.iter().filter(|p| sees(view, p)) {
-                add_play(&mut sums[p.track as usize * SUMS..], t - p.at);
-                first[p.track as usize] = UNTIMED_AT;
+                let Some(j) = columns.column(p.track) else {
+                    continue;
+                };
+                add_play(&mut sums[j * SUMS..], t - p.at);
+                first[j] = UNTIMED_AT;
                 if t - p.at <= JUST_WINDOW_S {
-                    last[p.track as usize] = UNTIMED_AT;
+                    last[j] = UNTIMED_AT;
                 }
             }
         }
         let from = match self.snapshots.iter().rev().find(|s| s.at <= whole) {
             Some(s) => {
-                s.add_decayed_to(t, &mut sums);
+                s.add_decayed_to(t, &mut sums, columns);
                 s.at
             }
             None => i64::MIN,
@@ -416,9 +489,11 @@ impl Prepared {
                 .map(online_play),
         );
         for p in since {
-            add_play(&mut sums[p.track as usize * SUMS..], t - p.at);
-            let f = &mut first[p.track as usize];
-            *f = (*f).min(p.at);
+            let Some(j) = columns.column(p.track) else {
+                continue;
+            };
+            add_play(&mut sums[j * SUMS..], t - p.at);
+            first[j] = first[j].min(p.at);
         }
         let recent = self.trained_seen(t - JUST_WINDOW_S, t, view).chain(
             self.online_between(t - JUST_WINDOW_S, t)
@@ -426,21 +501,22 @@ impl Prepared {
                 .map(online_play),
         );
         for p in recent {
-            let l = &mut last[p.track as usize];
-            *l = (*l).max(p.at);
+            if let Some(j) = columns.column(p.track) {
+                last[j] = last[j].max(p.at);
+            }
         }
-        let mut out = vec![0.0f32; n * GLOBAL_FEATURES];
+        let mut out = vec![0.0f32; m * GLOBAL_FEATURES];
         // Most tracks of a big library share their first play's time (an
         // album's untimed one): its decay is computed once per run of them.
         let mut fresh = (i64::MIN, 0.0f32);
-        for (i, row) in out.chunks_mut(GLOBAL_FEATURES).enumerate() {
-            for (x, s) in row.iter_mut().zip(&sums[i * SUMS..(i + 1) * SUMS]) {
+        for (j, row) in out.chunks_mut(GLOBAL_FEATURES).enumerate() {
+            for (x, s) in row.iter_mut().zip(&sums[j * SUMS..(j + 1) * SUMS]) {
                 *x = log_count(*s);
             }
             // A first training play before the snapshot is always seen.
-            let first = match self.first_play[i] {
-                f if f < from => f.min(first[i]),
-                _ => first[i],
+            let first = match self.first_play[columns.track(j)] {
+                f if f < from => f.min(first[j]),
+                _ => first[j],
             };
             if first < t {
                 if fresh.0 != first {
@@ -448,8 +524,8 @@ impl Prepared {
                 }
                 row[3] = fresh.1;
             }
-            if last[i] > i64::MIN {
-                row[4] = decay(t - last[i], JUST_HALF_LIFE_S);
+            if last[j] > i64::MIN {
+                row[4] = decay(t - last[j], JUST_HALF_LIFE_S);
             }
         }
         out
@@ -489,37 +565,30 @@ impl Prepared {
         at: Option<i64>,
         view: Option<View<'_>>,
     ) -> (Vec<f32>, Vec<f32>) {
-        let n = self.n_tracks;
-        let mut feats = vec![0.0f32; n * USER_FEATURES];
-        let mut hist = vec![0.0f32; n];
-        let Some(user) = user else {
-            return (feats, hist);
-        };
-        let trained = self.user_plays.get(user).map_or(&[][..], Vec::as_slice);
-        let (now, reference) = match (at, self.end) {
-            (Some(t), _) => (t, t),
-            (None, Some(end)) => (end + 1, end),
-            (None, None) => (i64::MAX, 0),
-        };
-        let online = self
-            .online_between(i64::MIN, now)
-            .iter()
-            .filter(|p| p.1.as_deref() == Some(user))
-            .map(online_play);
+        self.user_in(user, at, view, Columns::All(self.n_tracks))
+    }
+
+    /// [`user_at`](Self::user_at) for the tracks of `columns` only, in
+    /// their order (the history weights still sum to 1 over every track).
+    pub fn user_in(
+        &self,
+        user: Option<&str>,
+        at: Option<i64>,
+        view: Option<View<'_>>,
+        columns: Columns<'_>,
+    ) -> (Vec<f32>, Vec<f32>) {
+        let m = columns.len();
+        let mut feats = vec![0.0f32; m * USER_FEATURES];
+        let mut hist = vec![0.0f32; m];
         let mut total = 0.0f32;
-        for p in trained
-            .iter()
-            .take_while(|p| p.at < now)
-            .filter(|p| sees(view, p))
-            .copied()
-            .chain(online)
-        {
-            let w = decay(reference - p.at, SHORT_HALF_LIFE_S);
-            let t = p.track as usize;
-            feats[t * USER_FEATURES] += w;
-            feats[t * USER_FEATURES + 1] += decay(reference - p.at, LONG_HALF_LIFE_S);
-            hist[t] += w;
-            total += w;
+        for (t, short, long) in self.user_plays_seen(user, at, view) {
+            total += short;
+            let Some(j) = columns.column(t) else {
+                continue;
+            };
+            feats[j * USER_FEATURES] += short;
+            feats[j * USER_FEATURES + 1] += long;
+            hist[j] += short;
         }
         for f in feats.iter_mut().filter(|f| **f != 0.0) {
             *f = f.ln_1p();
@@ -530,6 +599,68 @@ impl Prepared {
             }
         }
         (feats, hist)
+    }
+
+    /// The tracks with a history weight in [`user_at`](Self::user_at),
+    /// without a catalogue-sized row.
+    pub fn user_history_tracks(
+        &self,
+        user: Option<&str>,
+        at: Option<i64>,
+        view: Option<View<'_>>,
+    ) -> Vec<u32> {
+        let mut weights: HashMap<u32, f32> = HashMap::new();
+        let mut total = 0.0f32;
+        for (t, short, _) in self.user_plays_seen(user, at, view) {
+            total += short;
+            *weights.entry(t).or_default() += short;
+        }
+        if total <= 0.0 {
+            return Vec::new();
+        }
+        let mut tracks: Vec<u32> = weights
+            .into_iter()
+            .filter(|(_, w)| *w / total != 0.0)
+            .map(|(t, _)| t)
+            .collect();
+        tracks.sort_unstable();
+        tracks
+    }
+
+    /// The user's plays a request at `at` sees, in order, as (track,
+    /// 7-day-decayed weight, 60-day-decayed weight).
+    fn user_plays_seen<'a>(
+        &'a self,
+        user: Option<&'a str>,
+        at: Option<i64>,
+        view: Option<View<'a>>,
+    ) -> impl Iterator<Item = (u32, f32, f32)> + 'a {
+        let trained = user
+            .and_then(|u| self.user_plays.get(u))
+            .map_or(&[][..], Vec::as_slice);
+        let (now, reference) = match (at, self.end) {
+            (Some(t), _) => (t, t),
+            (None, Some(end)) => (end + 1, end),
+            (None, None) => (i64::MAX, 0),
+        };
+        let online = user
+            .map_or(&[][..], |_| self.online_between(i64::MIN, now))
+            .iter()
+            .filter(move |p| p.1.as_deref() == user)
+            .map(online_play);
+        trained
+            .iter()
+            .take_while(move |p| p.at < now)
+            .filter(move |p| sees(view, p))
+            .copied()
+            .chain(online)
+            .map(move |p| {
+                (
+                    p.track,
+                    decay(reference - p.at, SHORT_HALF_LIFE_S),
+                    decay(reference - p.at, LONG_HALF_LIFE_S),
+                )
+            })
     }
 }
 
@@ -690,6 +821,37 @@ mod tests {
     }
 
     #[test]
+    fn user_features_of_some_columns_are_the_catalogues_and_the_history_tracks_its_weights() {
+        let (cat, train) = setup();
+        let mut p = Prepared::new(&cat, &train, 3, 64);
+        p.set_online_history(vec![(35 * 86_400, Some("u".into()), 1)]);
+        let ids = [4u32, 1, 2];
+        let mut position = vec![u32::MAX; 5];
+        for (j, t) in ids.iter().enumerate() {
+            position[*t as usize] = j as u32;
+        }
+        let columns = Columns::Some {
+            ids: &ids,
+            position: &position,
+        };
+        for at in [Some(10 * 86_400), Some(40 * 86_400), None] {
+            let (feats, hist) = p.user_at(Some("u"), at, None);
+            let (some_feats, some_hist) = p.user_in(Some("u"), at, None, columns);
+            for (j, t) in ids.iter().map(|t| *t as usize).enumerate() {
+                assert_eq!(some_hist[j], hist[t]);
+                assert_eq!(
+                    some_feats[j * USER_FEATURES..][..USER_FEATURES],
+                    feats[t * USER_FEATURES..][..USER_FEATURES]
+                );
+            }
+            let weighted: Vec<u32> = (0..5u32).filter(|t| hist[*t as usize] != 0.0).collect();
+            assert!(!weighted.is_empty());
+            assert_eq!(p.user_history_tracks(Some("u"), at, None), weighted);
+        }
+        assert!(p.user_history_tracks(None, None, None).is_empty());
+    }
+
+    #[test]
     fn new_and_just_played_tracks_are_marked() {
         let (cat, train) = setup();
         let mut p = Prepared::new(&cat, &train, 3, 64);
@@ -823,8 +985,28 @@ mod tests {
             50 * day,
             400 * day,
         ];
+        // A batch's columns: some tracks, in their own order.
+        let ids = [5u32, 0, 3];
+        let mut position = vec![u32::MAX; n];
+        for (j, t) in ids.iter().enumerate() {
+            position[*t as usize] = j as u32;
+        }
+        let columns = Columns::Some {
+            ids: &ids,
+            position: &position,
+        };
         for view in views {
             for t in times {
+                // The columns' features are exactly the catalogue's.
+                let all = p.global_at(Some(t), view);
+                let some = p.global_in(Some(t), view, columns);
+                for (j, id) in ids.iter().enumerate() {
+                    let f = *id as usize * GLOBAL_FEATURES;
+                    assert_eq!(
+                        some[j * GLOBAL_FEATURES..][..GLOBAL_FEATURES],
+                        all[f..][..GLOBAL_FEATURES]
+                    );
+                }
                 let got = p.global_at(Some(t), view);
                 let want = counted(n, &train, &online, t, view);
                 for (i, (g, w)) in got.iter().zip(&want).enumerate() {
