@@ -377,7 +377,7 @@ impl BenchArgs {
                     print_json(&r);
                 } else {
                     print_complete(
-                        20,
+                        r.complete.k,
                         history_days,
                         &backend,
                         std::slice::from_ref(&r.complete),

@@ -105,22 +105,28 @@ impl RequestRows {
             .zip(user.chunks_exact(USER_FEATURES))
             .enumerate()
         {
-            let t = match columns {
-                Columns::All(_) => j,
-                Columns::Some { ids, .. } => ids[j] as usize,
-            };
+            let t = columns.track(j);
             if cold.is_some_and(|c| c[t]) {
                 self.recency.extend_from_slice(&[0.0; RECENCY_FEATURES]);
                 self.warm.push(0.0);
                 continue;
             }
-            // Feature 2 counts every play the request has seen.
-            self.warm
-                .push(if g[2] > 0.0 { p.has_history[t] } else { 0.0 });
+            self.warm.push(warm(p, t, g));
             self.recency.extend_from_slice(g);
             self.recency.extend_from_slice(u);
         }
         self.history.extend_from_slice(&hist);
+    }
+}
+
+/// Whether track `t`'s learned residual speaks for a request whose global
+/// features of it are `global` (1 or 0): it was played in training and the
+/// request has seen a play of it (feature 2 counts every play it has seen).
+pub(super) fn warm(p: &Prepared, t: usize, global: &[f32]) -> f32 {
+    if global[2] > 0.0 {
+        p.has_history[t]
+    } else {
+        0.0
     }
 }
 
@@ -229,16 +235,15 @@ pub fn build_batch(
         }
         local
     });
-    let column = |t: u32| -> Option<usize> {
-        match &local {
-            Some(l) => l
-                .get(t as usize)
-                .filter(|j| **j != u32::MAX)
-                .map(|j| *j as usize),
-            None => ((t as usize) < p.n_tracks).then_some(t as usize),
-        }
+    let columns = match (sample, &local) {
+        (Some(s), Some(position)) => Columns::Some {
+            ids: &s.ids,
+            position,
+        },
+        _ => Columns::All(p.n_tracks),
     };
-    let n = sample.map_or(p.n_tracks, |s| s.ids.len());
+    let column = |t: u32| columns.column(t);
+    let n = columns.len();
     let s = examples
         .iter()
         .map(|e| e.seed.len())
@@ -262,13 +267,6 @@ pub fn build_batch(
             mask[i * s + j] = 1.0;
         }
         last[i] = e.seed.last().and_then(|t| column(*t)).unwrap_or(0) as u32;
-        let columns = match (sample, &local) {
-            (Some(s), Some(position)) => Columns::Some {
-                ids: &s.ids,
-                position,
-            },
-            _ => Columns::All(p.n_tracks),
-        };
         rows.push(p, e, cold, prefixes, columns);
         // Nearer next tracks weigh more; repeats and seed tracks are
         // skipped. The row is normalised by the positional weights alone,

@@ -182,7 +182,7 @@ impl Columns<'_> {
 
     /// The track of column `j`.
     #[inline]
-    fn track(&self, j: usize) -> usize {
+    pub fn track(&self, j: usize) -> usize {
         match self {
             Self::All(_) => j,
             Self::Some { ids, .. } => ids[j] as usize,
@@ -191,7 +191,7 @@ impl Columns<'_> {
 
     /// Track `t`'s column, if it has one.
     #[inline]
-    fn column(&self, t: u32) -> Option<usize> {
+    pub fn column(&self, t: u32) -> Option<usize> {
         match self {
             Self::All(n) => ((t as usize) < *n).then_some(t as usize),
             Self::Some { position, .. } => position

@@ -34,7 +34,7 @@
 
 use multiversion::multiversion;
 
-use super::batch::{context, Example};
+use super::batch::{self, context, Example};
 use super::features::{Prepared, GLOBAL_FEATURES, RECENCY_FEATURES, USER_FEATURES};
 use super::training::VaeError;
 use super::weights::{NamedArray, Weights, WeightsError};
@@ -273,6 +273,13 @@ impl HostScorer {
         self.n * (self.width + LANES) * std::mem::size_of::<u16>()
     }
 
+    /// Whether a track's embedding term reads its full embedding, for a
+    /// request whose residual of it is `warm`.
+    #[inline(always)]
+    fn reads_full(&self, warm: bool) -> bool {
+        self.embeddings_term && warm
+    }
+
     fn embedding(&self, t: u32) -> &[f32] {
         let t = (t as usize).min(self.n.saturating_sub(1));
         &self.embeddings[t * self.stride..][..self.dim]
@@ -306,13 +313,13 @@ impl HostScorer {
             .collect();
         // Per part: its rows' largest squared recency norm, and the tracks whose
         // half row holds another embedding than the request reads.
-        let parts = parallel_map(parts, |from, ((recency, half), warm)| {
+        let parts = parallel_map(parts, |from, ((recency, half), heard)| {
             let mut largest = 0.0f32;
             let mut exceptions = Vec::new();
             let rows = recency
                 .chunks_exact_mut(LANES)
                 .zip(half.chunks_exact_mut(LANES));
-            for ((t, (r, h)), w) in (from..).zip(rows).zip(warm.iter_mut()) {
+            for ((t, (r, h)), w) in (from..).zip(rows).zip(heard.iter_mut()) {
                 let g = &global[t * GLOBAL_FEATURES..][..GLOBAL_FEATURES];
                 if self.recency_term {
                     r[..GLOBAL_FEATURES].copy_from_slice(g);
@@ -324,9 +331,8 @@ impl HostScorer {
                     *h = to_bf16(*v);
                 }
                 largest = largest.max(r.iter().map(|v| v * v).sum::<f32>());
-                // Feature 2 counts every play the request has seen.
-                *w = g[2] > 0.0 && prepared.has_history[t] > 0.0;
-                if (self.embeddings_term && *w) != self.half_hot[t] {
+                *w = batch::warm(prepared, t, g) > 0.0;
+                if self.reads_full(*w) != self.half_hot[t] {
                     exceptions.push(t as u32);
                 }
             }
@@ -477,7 +483,7 @@ impl HostRequest<'_> {
     /// request heard it) rather than the row's cold one.
     #[inline(always)]
     fn hot(&self, t: usize) -> bool {
-        self.scorer.embeddings_term && self.warm[t]
+        self.scorer.reads_full(self.warm[t])
     }
 
     /// Track `t`'s exact score: the same arithmetic, in the same order, as
